@@ -1,0 +1,150 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { TpError } from '../errors/index.js';
+import { type Config, configSchema } from './schema.js';
+
+/** Secrets come from the environment only, never from config.json, and are redacted everywhere. */
+export interface Secrets {
+  giteaToken?: string;
+  githubToken?: string;
+  gitlabToken?: string;
+  webhookSecret?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  secrets: Secrets;
+  /** Folder that relative paths in the config resolve against (the config file's folder). */
+  baseDir: string;
+  configPath: string | undefined;
+  /** Non-fatal findings, e.g. unknown keys. */
+  warnings: string[];
+  /** The merged environment (process env over .env). */
+  env: Record<string, string | undefined>;
+}
+
+export interface LoadOptions {
+  /** Path to config.json; default `<cwd>/config.json` when it exists. */
+  configPath?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+function readJson(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const pos = /position (\d+)/.exec(msg);
+    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
+    throw new TpError(`${file}${line ? `:${line}` : ''} is not valid JSON: ${msg}`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
+    });
+  }
+}
+
+/** Lists keys present in `input` that the schema does not know, as dotted paths. */
+export function unknownKeys(
+  input: unknown,
+  schema: Record<string, unknown> = jsonSchema(),
+  prefix = '',
+): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!props) return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    const sub = props[key];
+    if (!sub) out.push(`${prefix}${key}`);
+    else if (sub.type === 'object') out.push(...unknownKeys(value, sub, `${prefix}${key}.`));
+  }
+  return out;
+}
+
+let cachedJsonSchema: Record<string, unknown> | undefined;
+function jsonSchema(): Record<string, unknown> {
+  cachedJsonSchema ??= z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
+  return cachedJsonSchema;
+}
+
+function setIn(obj: Record<string, unknown>, keys: string[], value: unknown): void {
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    const next = cur[k];
+    if (typeof next !== 'object' || next === null) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]!] = value;
+}
+
+/** Env vars of the original tool, mapped onto config keys. */
+const ENV_MAP: Array<[string, string[]]> = [
+  ['OLLAMA_HOST', ['ollama', 'host']],
+  ['GIT_USER_NAME', ['git', 'userName']],
+  ['GIT_USER_EMAIL', ['git', 'userEmail']],
+  ['GITEA_ORG', ['forge', 'owner']],
+  ['TP_FORGE', ['forge', 'type']],
+  ['TP_REPOSITORY', ['repository', 'url']],
+];
+
+/**
+ * Loads config.json (optional), `.env` beside it, and the environment, and validates the
+ * result with the one schema. Takes `env` as a parameter: no reads of process.env here.
+ */
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const explicit = options.configPath ? path.resolve(options.cwd, options.configPath) : undefined;
+  if (explicit && !existsSync(explicit)) {
+    throw new TpError(`Config file ${explicit} does not exist.`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Create one with `ticket-processor init`, or drop --config to use defaults.',
+    });
+  }
+  const implicit = path.join(options.cwd, 'config.json');
+  const configPath = explicit ?? (existsSync(implicit) ? implicit : undefined);
+  const baseDir = configPath ? path.dirname(configPath) : options.cwd;
+  const dotenvPath = path.join(baseDir, '.env');
+  const fromDotenv = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const env: Record<string, string | undefined> = { ...fromDotenv, ...options.env };
+
+  const raw = configPath ? readJson(configPath) : {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new TpError(`${configPath} must contain a JSON object.`, { code: 'CONFIG_INVALID' });
+  }
+  const input = structuredClone(raw) as Record<string, unknown>;
+  const warnings = unknownKeys(input).map(
+    (k) => `config: unknown key "${k}" ignored (check the spelling against docs/configuration.md).`,
+  );
+  for (const [name, keys] of ENV_MAP) {
+    const v = env[name];
+    if (v) setIn(input, keys, v);
+  }
+  if (env.GITEA_URL && !(input.forge as { url?: string } | undefined)?.url)
+    setIn(input, ['forge', 'url'], env.GITEA_URL);
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new TpError(`Invalid configuration${configPath ? ` in ${configPath}` : ''}:\n${lines.join('\n')}`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Fix the keys listed above; `ticket-processor init` writes a file with every default.',
+    });
+  }
+  const secrets: Secrets = {};
+  if (env.GITEA_TOKEN) secrets.giteaToken = env.GITEA_TOKEN;
+  if (env.GITHUB_TOKEN) secrets.githubToken = env.GITHUB_TOKEN;
+  if (env.GITLAB_TOKEN) secrets.gitlabToken = env.GITLAB_TOKEN;
+  const hookSecret = env.GITEA_WEBHOOK_SECRET ?? env.TP_WEBHOOK_SECRET;
+  if (hookSecret) secrets.webhookSecret = hookSecret;
+  return { config: parsed.data, secrets, baseDir, configPath, warnings, env };
+}
+
+/** Every secret value worth redacting, longest first so overlapping values redact fully. */
+export function secretValues(secrets: Secrets): string[] {
+  return Object.values(secrets)
+    .filter((v): v is string => typeof v === 'string' && v.length >= 4)
+    .sort((a, b) => b.length - a.length);
+}

@@ -1,0 +1,2 @@
+export { classify, classifyStatus } from './classify.js';
+export { type ErrorCode, TpError, type TpErrorOptions } from './tp-error.js';

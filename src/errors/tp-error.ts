@@ -1,0 +1,91 @@
+/**
+ * Every failure that can reach a user is a `TpError`: a stable `code`, whether a retry may
+ * help (`retryable`), and a `hint` that names the fix. Classification of foreign errors
+ * (git, HTTP, Ollama, child processes) happens in one place: `classify()`.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'TASK_INVALID'
+  | 'TASK_DEPENDENCY_FAILED'
+  | 'AGENT_FAILED'
+  | 'AGENT_TIMEOUT'
+  | 'AGENT_NO_CHANGES'
+  | 'AGENT_NOT_FOUND'
+  | 'AGENT_BUDGET'
+  | 'VERIFY_FAILED'
+  | 'SECRET_DETECTED'
+  | 'GIT_FAILED'
+  | 'PUSH_FAILED'
+  | 'FORGE_AUTH'
+  | 'FORGE_NOT_FOUND'
+  | 'FORGE_CONFLICT'
+  | 'FORGE_UNAVAILABLE'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_UNAVAILABLE'
+  | 'MODEL_BAD_REQUEST'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'RATE_LIMITED'
+  | 'SERVER_ERROR'
+  | 'CIRCUIT_OPEN'
+  | 'STREAM_CUT'
+  | 'ABORTED'
+  | 'REJECTED'
+  | 'INTERNAL';
+
+const marker = Symbol.for('ticket-processor.error');
+
+export interface TpErrorOptions {
+  code: ErrorCode;
+  retryable?: boolean;
+  /** What the user should do next, in one sentence. */
+  hint?: string;
+  /** The task this failure belongs to, when known. */
+  taskId?: string;
+  cause?: unknown;
+  /** Extra machine-readable detail (HTTP status, exit code, …). */
+  details?: Record<string, unknown>;
+}
+
+export class TpError extends Error {
+  readonly [marker] = true;
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly hint: string | undefined;
+  readonly taskId: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, options: TpErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = 'TpError';
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+    this.hint = options.hint;
+    this.taskId = options.taskId;
+    this.details = options.details ?? {};
+  }
+
+  /** Cross-realm check: works for errors created by another copy of this module. */
+  static isInstance(value: unknown): value is TpError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+  }
+
+  /** `transient` or `permanent`, the classification the original tool's error.json uses. */
+  get errorType(): 'transient' | 'permanent' {
+    return this.retryable ? 'transient' : 'permanent';
+  }
+
+  withTask(taskId: string): TpError {
+    if (this.taskId === taskId) return this;
+    const copy = new TpError(this.message, {
+      code: this.code,
+      retryable: this.retryable,
+      hint: this.hint,
+      taskId,
+      cause: this.cause,
+      details: this.details,
+    });
+    copy.stack = this.stack;
+    return copy;
+  }
+}

@@ -1,0 +1,42 @@
+/** Priority of a task; unknown values are a validation error, not a silent default. */
+export type Priority = 'high' | 'medium' | 'low';
+
+/** The format a task file is written in. */
+export type TaskFormat = 'folders' | 'backlog';
+
+/**
+ * A task as the pipeline sees it, whatever file format it came from. Field names follow
+ * the original tool's frontmatter; Backlog.md fields are mapped onto them.
+ */
+export interface Task {
+  /** Numeric id as a string ("42"), taken from the file name (or Backlog.md `id`). */
+  id: string;
+  title: string;
+  status: string | undefined;
+  priority: Priority;
+  /** Model as written (may carry an `ollama/` prefix). */
+  model: string | undefined;
+  suggestedModels: string[];
+  description: string;
+  acceptanceCriteria: string[];
+  labels: string[];
+  /** Ids of tasks that must be completed first (normalised to bare ids: "7"). */
+  dependencies: string[];
+  estimatedHours: number | undefined;
+  assignee: string | undefined;
+  createdAt: string | undefined;
+  /** Per-task override of `repository.url`. */
+  repo: string | undefined;
+  /** Per-task override of `repository.baseBranch`. */
+  baseBranch: string | undefined;
+  /** Markdown body after the frontmatter (original) or the non-section text (Backlog.md). */
+  body: string;
+  format: TaskFormat;
+}
+
+/** A parse or validation failure, with the 1-based line it points at when known. */
+export interface TaskProblem {
+  message: string;
+  line?: number;
+  field?: string;
+}
