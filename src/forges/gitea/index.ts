@@ -1,0 +1,11 @@
+export {
+  type ApiRequest,
+  type ApiResponse,
+  apiRoot,
+  GiteaApiClient,
+  type GiteaApiClientOptions,
+  type GiteaRetryOptions,
+  redact,
+} from './api-client.js';
+export type { GiteaLabel, GiteaPullRequest, GiteaRepository, GiteaUser } from './api-types.js';
+export { GiteaForge, type GiteaForgeOptions, labelColor } from './gitea-forge.js';
