@@ -1,0 +1,89 @@
+import type { Agent, AgentResult, AgentRunInput } from '../types.js';
+import { lastLine, processFailure, tailOf } from './outcome.js';
+import { runProcess } from './process-runner.js';
+import { renderCommandTemplate } from './shell-template.js';
+
+export interface CommandAgentOptions {
+  /** Shell template (`agent.command`), e.g. `aider --model ollama_chat/{model} --message-file {promptFile}`. */
+  command: string;
+  /** Base environment for the child (the composition root passes `process.env`). */
+  env: Record<string, string | undefined>;
+  /** Combined output kept in memory. Default 1 MiB. */
+  maxOutputBytes?: number;
+  /** SIGTERM → SIGKILL grace. Default 5000 ms. */
+  killGraceMs?: number;
+  /** Shown in messages; default `command`. */
+  name?: string;
+}
+
+/** The variables every CLI agent exports to its child, as documented for `agent.command`. */
+export function agentEnv(
+  base: Record<string, string | undefined>,
+  input: AgentRunInput,
+): Record<string, string | undefined> {
+  return {
+    ...base,
+    TP_TASK_ID: input.task.id,
+    TP_TASK_FILE: input.taskFile,
+    TP_PROMPT_FILE: input.promptFile,
+    TP_MODEL: input.model,
+    TP_WORKDIR: input.workdir,
+    TP_FOLLOW_UP: input.followUp,
+    OLLAMA_HOST: input.ollamaHost,
+    // Tools that would otherwise page output or ask questions on a terminal.
+    CI: base.CI ?? '1',
+    GIT_TERMINAL_PROMPT: '0',
+    PAGER: 'cat',
+    GIT_PAGER: 'cat',
+  };
+}
+
+/**
+ * `agent.type: "command"`: any program, described by a shell template, run in the task's
+ * worktree. Values are substituted shell-quoted and also passed as `TP_*` environment
+ * variables, which are the safer way to use them in scripts.
+ */
+export class CommandAgent implements Agent {
+  readonly name: string;
+
+  constructor(private readonly opts: CommandAgentOptions) {
+    if (opts.command.trim() === '') throw new TypeError('CommandAgent needs a non-empty command template');
+    this.name = opts.name ?? 'command';
+  }
+
+  async run(input: AgentRunInput): Promise<AgentResult> {
+    const command = renderCommandTemplate(this.opts.command, {
+      model: input.model,
+      promptFile: input.promptFile,
+      taskFile: input.taskFile,
+      workdir: input.workdir,
+      taskId: input.task.id,
+      ollamaHost: input.ollamaHost,
+    });
+    const res = await runProcess({
+      command,
+      cwd: input.workdir,
+      env: agentEnv(this.opts.env, input),
+      timeoutMs: input.budget.timeoutMs,
+      signal: input.signal,
+      onOutput: input.onOutput ? (chunk) => input.onOutput?.(chunk) : undefined,
+      maxOutputBytes: this.opts.maxOutputBytes,
+      killGraceMs: this.opts.killGraceMs,
+    });
+    const binary = this.opts.command.trim().split(/\s+/)[0] ?? this.opts.command;
+    const failure = processFailure(res, {
+      agent: this.name,
+      taskId: input.task.id,
+      binary,
+      notFoundHint: `Install \`${binary}\` and put it on PATH, or fix agent.command.`,
+      timeoutMs: input.budget.timeoutMs,
+    });
+    if (failure) throw failure;
+    const last = lastLine(res.output);
+    return {
+      stopReason: 'done',
+      summary: `${this.name} finished in ${(res.durationMs / 1000).toFixed(1)} s${last ? `: ${last}` : ''}`,
+      outputTail: tailOf(res.output),
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import type { AgentRunInput } from '../../../src/agents/types.js';
+import type { Task } from '../../../src/tasks/types.js';
+
+export function makeTask(id = '42', over: Partial<Task> = {}): Task {
+  return {
+    id,
+    title: 'Add a greeting',
+    status: undefined,
+    priority: 'medium',
+    model: undefined,
+    suggestedModels: [],
+    description: 'Create hello.txt',
+    acceptanceCriteria: [],
+    labels: [],
+    dependencies: [],
+    estimatedHours: undefined,
+    assignee: undefined,
+    createdAt: undefined,
+    repo: undefined,
+    baseBranch: undefined,
+    body: '',
+    format: 'folders',
+    ...over,
+  };
+}
+
+export function makeInput(workdir: string, over: Partial<AgentRunInput> = {}): AgentRunInput {
+  return {
+    task: makeTask(),
+    workdir,
+    model: 'qwen2.5-coder:7b',
+    ollamaHost: 'http://127.0.0.1:11434',
+    taskFile: `${workdir}/../task-42.md`,
+    promptFile: `${workdir}/../prompt.md`,
+    prompt: 'Create hello.txt',
+    budget: { timeoutMs: 10_000 },
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
