@@ -1,0 +1,99 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { classify, TpError } from '../errors/index.js';
+import type { ServerDeps } from './types.js';
+
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** `GET /health`, `GET /health/ollama`, `POST /api/tasks`, `GET /metrics`. */
+export function apiRoutes(deps: ServerDeps) {
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    app.get('/health', async (req, reply) => {
+      try {
+        const report = await deps.health();
+        return reply.code(report.status === 'error' ? 503 : 200).send(report);
+      } catch (err) {
+        req.log.error({ err: classify(err) }, 'health check failed');
+        return reply.code(503).send({ status: 'error', message: 'health check failed' });
+      }
+    });
+
+    app.get('/health/ollama', async (req, reply) => {
+      if (!deps.ollamaHealth) {
+        return reply.code(404).send({ status: 'unknown', message: 'no Ollama health source configured' });
+      }
+      try {
+        const report = await deps.ollamaHealth();
+        return reply.code(report.status === 'down' ? 503 : 200).send(report);
+      } catch (err) {
+        req.log.error({ err: classify(err) }, 'Ollama health check failed');
+        return reply.code(503).send({ status: 'down', message: 'Ollama health check failed' });
+      }
+    });
+
+    const createTask = deps.createTask;
+    if (createTask) {
+      app.post(
+        '/api/tasks',
+        {
+          bodyLimit: deps.maxBodyBytes,
+          config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } },
+        },
+        async (req, reply) => {
+          if (deps.apiToken && !bearerMatches(req, deps.apiToken)) {
+            return reply
+              .code(401)
+              .header('www-authenticate', 'Bearer')
+              .send({ status: 'unauthorized', message: 'missing or wrong bearer token' });
+          }
+          return createTaskHandler(createTask, req, reply);
+        },
+      );
+    }
+
+    const metrics = deps.metrics;
+    if (metrics) {
+      app.get('/metrics', async (req, reply) => {
+        try {
+          const body = await metrics();
+          return reply.type(deps.metricsContentType ?? PROMETHEUS_TEXT).send(body);
+        } catch (err) {
+          req.log.error({ err: classify(err) }, 'metrics collection failed');
+          return reply.code(500).send({ status: 'error', message: 'metrics collection failed' });
+        }
+      });
+    }
+  };
+}
+
+async function createTaskHandler(
+  createTask: NonNullable<ServerDeps['createTask']>,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  try {
+    const created = await createTask(req.body);
+    return reply.code(201).send({ status: 'created', id: created.id, file: created.file });
+  } catch (err) {
+    if (TpError.isInstance(err) && err.code === 'TASK_INVALID') {
+      const problems = Array.isArray(err.details.problems)
+        ? err.details.problems
+        : [{ message: err.message }];
+      return reply.code(400).send({ status: 'invalid', message: err.message, problems });
+    }
+    const e = classify(err);
+    req.log.error({ err: e, code: e.code }, 'task creation failed');
+    return reply
+      .code(e.retryable ? 503 : 500)
+      .send({ status: 'error', code: e.code, message: 'task creation failed' });
+  }
+}
+
+/** Hashing both sides makes the comparison constant-time whatever the token length. */
+function bearerMatches(req: FastifyRequest, token: string): boolean {
+  const auth = req.headers.authorization;
+  if (typeof auth !== 'string' || !/^Bearer /i.test(auth)) return false;
+  const given = createHash('sha256').update(auth.slice(7).trim()).digest();
+  const expected = createHash('sha256').update(token).digest();
+  return timingSafeEqual(given, expected);
+}

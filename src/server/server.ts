@@ -1,0 +1,95 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { WebhookForge } from '../forges/webhooks/index.js';
+import { apiRoutes } from './api-routes.js';
+import { createMemoryDeliveryStore } from './delivery-store.js';
+import type { ServerDeps } from './types.js';
+import { SECRET_ENV, webhookRoutes } from './webhook-routes.js';
+
+/** A built HTTP server: `app` for `inject` in tests, `listen`/`close` for real use. */
+export interface TpServer {
+  app: FastifyInstance;
+  /** Binds and resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the fastify app (not listening): webhooks on `webhookPath` (forge detected from
+ * headers) and `/webhook/{gitea,github,gitlab}`, `/health`, `/health/ollama`, `/api/tasks`
+ * and `/metrics`. Errors never echo secrets or internals; bad input never crashes it.
+ */
+export function createServer(deps: ServerDeps): TpServer {
+  if (!deps.webhookPath.startsWith('/')) {
+    throw new Error(`webhook.path must start with "/", got "${deps.webhookPath}"`);
+  }
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Request/response lines at info level would drown the task logs; outcomes are logged.
+    disableRequestLogging: true,
+    trustProxy: deps.trustProxy ?? false,
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    bodyLimit: deps.maxBodyBytes,
+  });
+
+  const missing = (Object.keys(SECRET_ENV) as WebhookForge[]).filter((f) => !deps.secrets[f]);
+  if (missing.length === 3) {
+    app.log.warn(
+      `no webhook secret configured: webhooks will be refused with 401. Set ${SECRET_ENV.gitea} (or the GitHub/GitLab equivalent) in the environment or .env.`,
+    );
+  }
+
+  let seenDelivery = deps.seenDelivery?.bind(deps);
+  let forgetDelivery = deps.forgetDelivery?.bind(deps);
+  if (!seenDelivery) {
+    const store = createMemoryDeliveryStore();
+    seenDelivery = (key) => store.seen(key);
+    forgetDelivery ??= (key) => store.forget(key);
+  }
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    // Client errors carry fastify's own fixed messages (size limit, media type); a 5xx
+    // message could carry internals, so it is replaced.
+    const message = status >= 500 ? 'internal error' : err.message;
+    return reply.code(status).send({ status: 'error', code: err.code ?? 'ERROR', message });
+  });
+
+  app.register(rateLimit, {
+    global: false,
+    // The default 429 body names the limit and window; keep it but in our shape.
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      status: 'error',
+      code: 'RATE_LIMITED',
+      message: `rate limit exceeded, retry in ${ctx.after}`,
+    }),
+  });
+  app.register(
+    webhookRoutes({
+      webhookPath: deps.webhookPath,
+      secrets: deps.secrets,
+      maxBodyBytes: deps.maxBodyBytes,
+      rateLimitPerMinute: deps.rateLimitPerMinute,
+      taskIdRegex: deps.taskIdRegex,
+      onForgeEvent: deps.onForgeEvent,
+      onWebhookOutcome: deps.onWebhookOutcome,
+      seenDelivery,
+      ...(forgetDelivery ? { forgetDelivery } : {}),
+    }),
+  );
+  app.register(apiRoutes(deps));
+
+  return {
+    app,
+    async listen(port, host) {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      return { url: `http://${shownHost}:${bound}`, port: bound };
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,91 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ForgeEvent } from '../forges/types.js';
+import type { WebhookForge } from '../forges/webhooks/index.js';
+
+/** What the composition root learns about a verified, first-time webhook delivery. */
+export interface ForgeEventContext {
+  forge: WebhookForge;
+  /** The forge's delivery id, when it sent one. */
+  deliveryId: string | undefined;
+  /** The task the pull request belongs to (`[Task N]` title or `task-N` branch), if any. */
+  taskId: string | undefined;
+}
+
+/** How the root handled an event; `ignored` answers 202, `accepted` 200. */
+export interface ForgeEventResult {
+  status: 'accepted' | 'ignored';
+  /** Short, secret-free text returned to the forge (shown in its delivery log). */
+  message?: string;
+}
+
+/**
+ * `GET /health`. The original tool's shape (`status`, `queueSize`, `queuePending`,
+ * `processing`) plus whatever else the root wants to report. `status: 'error'` answers 503
+ * so load balancers and uptime checks notice.
+ */
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'error';
+  queueSize: number;
+  queuePending: number;
+  processing: string[];
+  [key: string]: unknown;
+}
+
+/** `GET /health/ollama`: per-host breaker state, latency, last error, models. */
+export interface OllamaHealthReport {
+  status: 'ok' | 'degraded' | 'down';
+  [key: string]: unknown;
+}
+
+/** The outcome of one webhook request, for metrics and audit (never carries secrets). */
+export interface WebhookOutcome {
+  forge: WebhookForge | undefined;
+  statusCode: number;
+  outcome: 'accepted' | 'ignored' | 'duplicate' | 'unauthorized' | 'no-secret' | 'bad-request' | 'error';
+  deliveryId: string | undefined;
+  event?: ForgeEvent['kind'];
+}
+
+/** Everything the HTTP server needs, as plain values and callbacks: no Config object. */
+export interface ServerDeps {
+  /** `webhook.path`; also served: `/webhook/gitea`, `/webhook/github`, `/webhook/gitlab`. */
+  webhookPath: string;
+  /** Per-forge webhook secrets. A forge without one has its webhooks refused (401). */
+  secrets: { gitea?: string | undefined; github?: string | undefined; gitlab?: string | undefined };
+  /** `webhook.maxBodyBytes`: larger bodies answer 413. Also the `/api/tasks` limit. */
+  maxBodyBytes: number;
+  /** `webhook.rateLimitPerMinute`: per source IP, on the webhook and API routes; over it, 429. */
+  rateLimitPerMinute: number;
+  /** `taskIdFormat.extractRegex`, used to find the task of a pull request by its branch. */
+  taskIdRegex?: string;
+  /** Called once per verified, first-time delivery that maps to a `ForgeEvent`. */
+  onForgeEvent(event: ForgeEvent, context: ForgeEventContext): Promise<ForgeEventResult>;
+  /**
+   * Replay store: returns whether `key` was seen before and records it. Defaults to an
+   * in-memory store (lost on restart); pass a persistent one (the SQLite store) for more.
+   */
+  seenDelivery?(key: string): boolean | Promise<boolean>;
+  /** Forget a key after the handler failed, so the forge's own retry is processed. */
+  forgetDelivery?(key: string): void | Promise<void>;
+  health(): HealthReport | Promise<HealthReport>;
+  ollamaHealth?(): OllamaHealthReport | Promise<OllamaHealthReport>;
+  /** `POST /api/tasks`; throw `TpError` `TASK_INVALID` (details.problems) for a 400. */
+  createTask?(input: unknown): Promise<{ id: string; file: string }>;
+  /** `GET /metrics` body in Prometheus text format (prom-client `register.metrics`). */
+  metrics?: () => Promise<string>;
+  /** Defaults to the Prometheus text format 0.0.4 content type. */
+  metricsContentType?: string;
+  /**
+   * When set, `POST /api/tasks` requires `Authorization: Bearer <apiToken>`. Without it the
+   * API is open to whoever can reach the port, so keep the default 127.0.0.1 bind.
+   */
+  apiToken?: string | undefined;
+  /** Trust `X-Forwarded-For` (behind a reverse proxy) for the per-IP rate limit. */
+  trustProxy?: boolean;
+  /** Upper bound on receiving one request, against slow-body clients. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Observer for metrics and audit; called once per webhook request. */
+  onWebhookOutcome?(outcome: WebhookOutcome): void;
+  /** A pino logger (the root's, with its redaction); none means silent. */
+  logger?: FastifyBaseLogger;
+}

@@ -1,0 +1,194 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { classify } from '../errors/index.js';
+import type { ForgeEvent } from '../forges/types.js';
+import {
+  deliveryId as deliveryIdOf,
+  detectForge,
+  eventName,
+  parseGiteaEvent,
+  parseGithubEvent,
+  parseGitlabEvent,
+  taskIdFromPullRequest,
+  type VerifyResult,
+  verifyGitea,
+  verifyGithub,
+  verifyGitlab,
+  type WebhookForge,
+  type WebhookHeaders,
+} from '../forges/webhooks/index.js';
+import type { ServerDeps, WebhookOutcome } from './types.js';
+
+const VERIFY: Record<WebhookForge, (raw: Buffer, h: WebhookHeaders, s: string | undefined) => VerifyResult> =
+  {
+    gitea: verifyGitea,
+    github: verifyGithub,
+    gitlab: verifyGitlab,
+  };
+
+const PARSE: Record<WebhookForge, (h: WebhookHeaders, json: unknown) => ForgeEvent | undefined> = {
+  gitea: parseGiteaEvent,
+  github: parseGithubEvent,
+  gitlab: parseGitlabEvent,
+};
+
+/** Where each forge's secret comes from, named in the log line when one is missing. */
+export const SECRET_ENV: Record<WebhookForge, string> = {
+  gitea: 'GITEA_WEBHOOK_SECRET',
+  github: 'GITHUB_WEBHOOK_SECRET',
+  gitlab: 'GITLAB_WEBHOOK_SECRET',
+};
+
+const FORM = 'application/x-www-form-urlencoded';
+
+type Deps = Pick<
+  ServerDeps,
+  | 'webhookPath'
+  | 'secrets'
+  | 'maxBodyBytes'
+  | 'rateLimitPerMinute'
+  | 'taskIdRegex'
+  | 'onForgeEvent'
+  | 'onWebhookOutcome'
+> & {
+  seenDelivery(key: string): boolean | Promise<boolean>;
+  forgetDelivery?(key: string): void | Promise<void>;
+};
+
+/**
+ * The webhook routes, as an encapsulated plugin: inside it, JSON and form bodies are kept
+ * as raw Buffers (the signature covers the exact bytes), and nothing is parsed until the
+ * signature has been verified. Other content types get fastify's 415.
+ */
+export function webhookRoutes(deps: Deps) {
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    app.removeAllContentTypeParsers();
+    const keepRaw = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) =>
+      done(null, body);
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keepRaw);
+    app.addContentTypeParser(FORM, { parseAs: 'buffer' }, keepRaw);
+
+    const routeOptions = {
+      bodyLimit: deps.maxBodyBytes,
+      config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } },
+    };
+    const routes: Array<[string, WebhookForge | 'auto']> = [
+      [deps.webhookPath, 'auto'],
+      ['/webhook/gitea', 'gitea'],
+      ['/webhook/github', 'github'],
+      ['/webhook/gitlab', 'gitlab'],
+    ];
+    const taken = new Set<string>();
+    for (const [path, forge] of routes) {
+      // webhook.path may itself be one of the per-forge paths; the configured one wins.
+      if (taken.has(path)) continue;
+      taken.add(path);
+      app.post(path, routeOptions, (req, reply) => handle(forge, req, reply));
+    }
+  };
+
+  async function handle(hint: WebhookForge | 'auto', req: FastifyRequest, reply: FastifyReply) {
+    const headers = req.headers as WebhookHeaders;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const forge = hint === 'auto' ? detectForge(headers) : hint;
+    const delivery = deliveryIdOf(headers);
+    const finish = (
+      statusCode: number,
+      outcome: WebhookOutcome['outcome'],
+      message: string,
+      event?: ForgeEvent['kind'],
+    ) => {
+      deps.onWebhookOutcome?.({
+        forge,
+        statusCode,
+        outcome,
+        deliveryId: delivery,
+        ...(event ? { event } : {}),
+      });
+      return reply.code(statusCode).send({ status: outcome, message });
+    };
+
+    if (!forge) {
+      req.log.warn({ ip: req.ip }, 'webhook refused: no Gitea, GitHub or GitLab signature headers');
+      return finish(401, 'unauthorized', 'missing signature');
+    }
+    const verdict = VERIFY[forge](raw, headers, deps.secrets[forge] || undefined);
+    if (!verdict.ok) {
+      if (verdict.reason === 'no-secret') {
+        req.log.warn(
+          { forge, ip: req.ip },
+          `webhook refused: no ${forge} webhook secret is configured. Set ${SECRET_ENV[forge]} in the environment or .env to the secret entered in the ${forge} webhook settings; unsigned webhooks are never accepted.`,
+        );
+        return finish(401, 'no-secret', 'webhook secret not configured on this server');
+      }
+      req.log.warn({ forge, ip: req.ip, reason: verdict.reason, deliveryId: delivery }, 'webhook refused');
+      return finish(
+        401,
+        'unauthorized',
+        verdict.reason === 'missing-signature' ? 'missing signature' : 'invalid signature',
+      );
+    }
+
+    let json: unknown;
+    try {
+      json = parseBody(raw, req.headers['content-type']);
+    } catch {
+      return finish(400, 'bad-request', 'body is not valid JSON');
+    }
+
+    const key = delivery ? `${forge}:${delivery}` : undefined;
+    if (key && (await deps.seenDelivery(key))) {
+      req.log.info({ forge, deliveryId: delivery }, 'webhook replay ignored');
+      return finish(202, 'duplicate', 'duplicate delivery, already processed');
+    }
+
+    const event = PARSE[forge](headers, json);
+    if (!event) {
+      const name = eventName(forge, headers) ?? 'unknown';
+      req.log.debug({ forge, deliveryId: delivery, event: name }, 'webhook event ignored');
+      return finish(202, 'ignored', `event ${safeText(name)} is not handled`);
+    }
+
+    try {
+      const taskId =
+        event.kind === 'ping'
+          ? undefined
+          : taskIdFromPullRequest(event.title, event.branch, deps.taskIdRegex ?? 'task-(\\d+)');
+      const result = await deps.onForgeEvent(event, { forge, deliveryId: delivery, taskId });
+      req.log.info(
+        { forge, deliveryId: delivery, event: event.kind, taskId, result: result.status },
+        'webhook handled',
+      );
+      return finish(
+        result.status === 'accepted' ? 200 : 202,
+        result.status,
+        result.message ?? result.status,
+        event.kind,
+      );
+    } catch (err) {
+      // Let the forge's own retry through: the failed attempt must not count as processed.
+      if (key) await deps.forgetDelivery?.(key);
+      const e = classify(err);
+      req.log.error(
+        { forge, deliveryId: delivery, event: event.kind, code: e.code, err: e },
+        'webhook handler failed',
+      );
+      return finish(e.retryable ? 503 : 500, 'error', `handler failed (${e.code})`, event.kind);
+    }
+  }
+}
+
+/** JSON body, or the `payload` field of a form body (GitHub's and Gitea's form content type). */
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  if (contentType?.toLowerCase().startsWith(FORM)) {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) throw new Error('form body without payload');
+    return JSON.parse(payload);
+  }
+  return JSON.parse(text);
+}
+
+/** Event names come from the request; keep what is echoed back short and plain. */
+function safeText(value: string): string {
+  return value.replace(/[^\w .:-]/g, '').slice(0, 60);
+}
