@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'MODEL_UNAVAILABLE'
   | 'MODEL_BAD_REQUEST'
+  | 'MODEL_AUTH'
   | 'NETWORK'
   | 'TIMEOUT'
   | 'RATE_LIMITED'

@@ -1,0 +1,63 @@
+import type { ErrorCode } from '../errors/index.js';
+import type { Task } from '../tasks/types.js';
+import { canonicalModel, stripProvider } from './names.js';
+
+/** The `ollama` configuration fields that decide the model order. */
+export interface ModelChainOptions {
+  defaultModel?: string;
+  fallbackModels: readonly string[];
+  availableModels: readonly string[];
+}
+
+/**
+ * Models to try for a task, in order: the task's `model` (or `defaultModel` when it names
+ * none), its `suggestedModels`, `ollama.fallbackModels`, then `ollama.availableModels`.
+ * Provider prefixes are stripped and spellings of one model (`x`, `x:latest`, `ollama/x`)
+ * appear once, at their first position.
+ */
+export function modelChain(
+  task: Pick<Task, 'model' | 'suggestedModels'>,
+  options: ModelChainOptions,
+): string[] {
+  const first = task.model ?? options.defaultModel;
+  const ordered = [
+    ...(first ? [first] : []),
+    ...task.suggestedModels,
+    ...options.fallbackModels,
+    ...options.availableModels,
+  ];
+  const seen = new Set<string>();
+  const chain: string[] = [];
+  for (const raw of ordered) {
+    if (!raw?.trim()) continue;
+    const key = canonicalModel(raw);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    chain.push(stripProvider(raw));
+  }
+  return chain;
+}
+
+/** One call to a model (a host request or a wait that ended without a host). */
+export interface ModelAttempt {
+  /** Model as tried (prefix stripped). */
+  model: string;
+  /** Host URL (no credentials); undefined when no host could be used. */
+  host: string | undefined;
+  /** 1-based, across the whole fallback chain. */
+  attemptNumber: number;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  error?: string;
+  code?: ErrorCode;
+  errorType?: 'transient' | 'permanent';
+}
+
+export interface FallbackResult<T> {
+  result: T;
+  /** Model that produced `result` (prefix stripped). */
+  modelUsed: string;
+  hostUsed: string;
+  attempts: ModelAttempt[];
+}

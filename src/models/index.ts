@@ -1,0 +1,43 @@
+export {
+  type BreakerOptions,
+  type BreakerPermit,
+  type BreakerTransition,
+  CircuitBreaker,
+} from './breaker.js';
+export { classifyModelError, isHostFailure, type ModelErrorContext } from './classify-model-error.js';
+export {
+  type FallbackResult,
+  type ModelAttempt,
+  type ModelChainOptions,
+  modelChain,
+} from './fallback.js';
+export type { HealthCheckOptions } from './health.js';
+export { type HostConfig, type HostHealth, hostsFromConfig, type ProbeEndpoint } from './host.js';
+export { canonicalModel, redactUrl, sameModel, stripProvider } from './names.js';
+export { type OllamaClientOptions, OllamaModelClient } from './ollama-client.js';
+export {
+  backoffSchedule,
+  jitteredGenerator,
+  nominalDelay,
+  type RetryConfigInput,
+  type RetryEvent,
+  type RetryOptions,
+  retryOptionsFrom,
+  withRetry,
+} from './retry.js';
+export { type AttemptContext, ModelRouter, type ModelRouterOptions, type RunOptions } from './router.js';
+export type {
+  BreakerState,
+  ChatChunk,
+  ChatMessage,
+  ChatRequest,
+  ChatResult,
+  ChatTimeouts,
+  ModelClient,
+  ModelDetails,
+  ModelEvent,
+  ModelEventListener,
+  ModelListEntry,
+  ToolCall,
+  ToolDefinition,
+} from './types.js';

@@ -1,0 +1,371 @@
+import { TpError } from '../errors/index.js';
+import type { BreakerOptions, BreakerPermit } from './breaker.js';
+import { classifyModelError, isHostFailure } from './classify-model-error.js';
+import type { FallbackResult, ModelAttempt } from './fallback.js';
+import { HealthChecker, type HealthCheckOptions } from './health.js';
+import { Host, type HostConfig, type HostHealth } from './host.js';
+import { canonicalModel, stripProvider } from './names.js';
+import { type OllamaClientOptions, OllamaModelClient } from './ollama-client.js';
+import { backoffSchedule, type RetryOptions, sleep } from './retry.js';
+import type { ChatRequest, ChatResult, ModelClient, ModelEvent, ModelEventListener } from './types.js';
+import { describeWait } from './wait-reason.js';
+
+export interface ModelRouterOptions {
+  hosts: HostConfig[];
+  breaker: BreakerOptions;
+  healthCheck: HealthCheckOptions;
+  retry: RetryOptions;
+  /** How long a call may wait for an OPEN host (config `ollama.healthCheck.maxWaitMs`). */
+  maxWaitMs: number;
+  /** How long a host's /api/tags answer is trusted for routing. Default 60 s. */
+  modelsTtlMs?: number;
+  /** Options for the default Ollama clients (timeouts, numCtx, keepAlive, fetch). */
+  client?: Omit<OllamaClientOptions, 'host'>;
+  /** Replaces the default `OllamaModelClient` (tests, other backends). */
+  createClient?: (url: string) => ModelClient;
+  onEvent?: ModelEventListener;
+  /** Random source in [0, 1) for weighted host choice and jitter. */
+  random?: () => number;
+}
+
+/** What a fallback step's function receives. */
+export interface AttemptContext {
+  /** Model name without provider prefix, as Ollama should receive it. */
+  model: string;
+  host: string;
+  client: ModelClient;
+  signal: AbortSignal;
+  attemptNumber: number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Overrides `maxWaitMs` for this run: the total time the whole chain may wait for hosts. */
+  maxWaitMs?: number;
+}
+
+interface Lease {
+  host: Host;
+  permit: BreakerPermit;
+}
+
+/**
+ * Routes model calls to Ollama hosts: picks a host that serves the model and whose breaker
+ * admits calls (weighted among CLOSED hosts, HALF_OPEN ones only as a last resort), waits while
+ * every candidate is OPEN, retries transient failures with backoff, and falls back along a
+ * chain of models. Failures caused by an outage are absorbed by waiting, not counted as retries:
+ * a task does not fail because Ollama had a bad minute, only when `maxWaitMs` runs out.
+ */
+export class ModelRouter {
+  private readonly hosts: Host[];
+  private readonly health: HealthChecker;
+  private readonly waiting = new Map<symbol, { model: string; since: number }>();
+  private readonly random: () => number;
+  private readonly emitEvent: ModelEventListener;
+
+  constructor(private readonly options: ModelRouterOptions) {
+    if (options.hosts.length === 0) {
+      throw new TpError('No Ollama host configured', {
+        code: 'CONFIG_INVALID',
+        hint: 'Set ollama.host (or OLLAMA_HOST) or ollama.hosts.',
+      });
+    }
+    this.random = options.random ?? Math.random;
+    this.emitEvent = (e: ModelEvent) => {
+      try {
+        options.onEvent?.(e);
+      } catch {
+        // A failing listener must not break routing.
+      }
+    };
+    const create =
+      options.createClient ?? ((url: string) => new OllamaModelClient({ ...options.client, host: url }));
+    this.hosts = options.hosts.map((h) => new Host(h, create(h.url), options.breaker, this.emitEvent));
+    this.health = new HealthChecker(this.hosts, options.healthCheck);
+  }
+
+  /** Starts periodic health checks (when enabled). */
+  start(): void {
+    this.health.start();
+  }
+
+  /** Stops health checks and breaker timers. Calls in progress are not aborted. */
+  async stop(): Promise<void> {
+    await this.health.stop();
+    for (const h of this.hosts) h.breaker.dispose();
+  }
+
+  /** Probes every host once, now (also what `start()` does first). */
+  checkHealth(): Promise<void> {
+    return this.health.checkAll();
+  }
+
+  /** Data for `GET /health/ollama`. */
+  healthReport(): HostHealth[] {
+    return this.hosts.map((h) => h.report());
+  }
+
+  /** Why calls are waiting right now (for `status`), or undefined when none waits. */
+  waitingReason(): string | undefined {
+    const models = [...new Set([...this.waiting.values()].map((w) => w.model))];
+    if (models.length === 0) return undefined;
+    return models.map((m) => describeWait(m, this.candidates(m))).join('; ');
+  }
+
+  /** Streams one chat through `runWithFallback`. */
+  chat(chain: readonly string[], request: Omit<ChatRequest, 'model'>, options: RunOptions = {}) {
+    return this.runWithFallback<ChatResult>(
+      chain,
+      ({ client, model, signal }) => client.chat({ ...request, model, signal }),
+      options,
+    );
+  }
+
+  /**
+   * Tries each model of `chain` in order (with retries per model) until `fn` succeeds. Every
+   * call is recorded in `attempts`; when all models fail, the thrown `TpError` carries them in
+   * `details.attempts`, with the code and retryability of the last failure (MODEL_NOT_FOUND
+   * only when every model was missing).
+   */
+  async runWithFallback<T>(
+    chain: readonly string[],
+    fn: (ctx: AttemptContext) => Promise<T>,
+    options: RunOptions = {},
+  ): Promise<FallbackResult<T>> {
+    const models = chain.map(stripProvider);
+    if (models.length === 0) {
+      throw new TpError('No model to try', { code: 'CONFIG_INVALID', hint: 'Set ollama.defaultModel.' });
+    }
+    const attempts: ModelAttempt[] = [];
+    const deadline = Date.now() + (options.maxWaitMs ?? this.options.maxWaitMs);
+    const errors: TpError[] = [];
+    for (const [i, model] of models.entries()) {
+      try {
+        const { result, host } = await this.runOnModel(model, fn, attempts, deadline, options.signal);
+        return { result, modelUsed: model, hostUsed: host, attempts };
+      } catch (err) {
+        const error = classifyModelError(err, { model });
+        errors.push(error);
+        if (error.code === 'ABORTED' || options.signal?.aborted) throw withAttempts(error, attempts);
+        const next = models[i + 1];
+        if (next)
+          this.emitEvent({
+            type: 'model.fallback',
+            from: model,
+            to: next,
+            code: error.code,
+            error: error.message,
+          });
+      }
+    }
+    throw summarise(models, errors, attempts);
+  }
+
+  /** Calls `fn` on one model with retries; waits for hosts while they are OPEN. */
+  private async runOnModel<T>(
+    model: string,
+    fn: (ctx: AttemptContext) => Promise<T>,
+    attempts: ModelAttempt[],
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ result: T; host: string }> {
+    const nextDelay = backoffSchedule({
+      ...this.options.retry,
+      random: this.options.retry.random ?? this.random,
+    });
+    const callSignal = signal ?? new AbortController().signal;
+    let counted = 0;
+    for (;;) {
+      const startedAt = Date.now();
+      let lease: Lease | undefined;
+      try {
+        lease = await this.acquire(model, deadline, signal);
+        const result = await fn({
+          model,
+          host: lease.host.url,
+          client: lease.host.client,
+          signal: callSignal,
+          attemptNumber: attempts.length + 1,
+        });
+        lease.host.settle(lease.permit, undefined);
+        attempts.push(record(model, lease.host.url, attempts.length + 1, startedAt));
+        return { result, host: lease.host.url };
+      } catch (err) {
+        const error = classifyModelError(err, { model, ...(lease ? { host: lease.host.url } : {}) });
+        if (lease) {
+          lease.host.settle(lease.permit, error, signal);
+          if (error.code === 'MODEL_NOT_FOUND') lease.host.forgetModel(model);
+        }
+        attempts.push(record(model, lease?.host.url, attempts.length + 1, startedAt, error));
+        if (signal?.aborted || !error.retryable || error.code === 'CIRCUIT_OPEN') throw error;
+        // The host is now OPEN: the outage is the breaker's business, so wait (acquire) instead
+        // of spending a retry. Another host serving the model is used at once if there is one.
+        if (lease && isHostFailure(error) && !lease.host.breaker.available) continue;
+        counted++;
+        if (counted >= this.options.retry.maxAttempts) throw error;
+        const delayMs = nextDelay();
+        this.emitEvent({
+          type: 'model.retry',
+          model,
+          host: lease?.host.url,
+          attempt: counted,
+          delayMs,
+          code: error.code,
+          error: error.message,
+        });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /** Hosts that serve `model` or might (model list unknown). */
+  private candidates(model: string): Host[] {
+    return this.hosts.filter((h) => h.serves(model) !== false);
+  }
+
+  /** A host for `model` with a breaker permit, waiting while every candidate is unavailable. */
+  private async acquire(model: string, deadline: number, signal: AbortSignal | undefined): Promise<Lease> {
+    const key = Symbol(model);
+    try {
+      for (;;) {
+        if (signal?.aborted) throw abortReason(signal);
+        const ttl = this.options.modelsTtlMs ?? 60_000;
+        await Promise.all(
+          this.hosts
+            .filter((h) => h.modelsStale(ttl) && h.breaker.available)
+            .map((h) => h.refreshModels(signal)),
+        );
+        const candidates = this.candidates(model);
+        if (candidates.length === 0) throw notFound(model, this.hosts);
+        const lease = this.pick(candidates);
+        if (lease) return lease;
+        if (Date.now() >= deadline) {
+          throw new TpError(`Gave up waiting for an Ollama host: ${describeWait(model, candidates)}`, {
+            code: 'CIRCUIT_OPEN',
+            retryable: true,
+            details: { model: canonicalModel(model), hosts: candidates.map((h) => h.url) },
+            hint: 'Check that the Ollama hosts are running; the task can be retried with `retry-failed`.',
+          });
+        }
+        if (!this.waiting.has(key)) {
+          this.waiting.set(key, { model: stripProvider(model), since: Date.now() });
+          this.emitEvent({ type: 'model.waiting', model, reason: describeWait(model, candidates) });
+        }
+        await waitForChange(candidates, deadline, signal);
+      }
+    } finally {
+      this.waiting.delete(key);
+    }
+  }
+
+  /** Weighted random choice among CLOSED hosts; HALF_OPEN hosts only when no CLOSED host is left. */
+  private pick(candidates: Host[]): Lease | undefined {
+    const closed = candidates.filter((h) => h.breaker.state === 'CLOSED');
+    const pool = closed.length > 0 ? closed : candidates.filter((h) => h.breaker.available);
+    const total = pool.reduce((s, h) => s + h.weight, 0);
+    const ordered = [...pool];
+    let r = this.random() * total;
+    let chosen = ordered[ordered.length - 1];
+    for (const h of ordered) {
+      r -= h.weight;
+      if (r < 0) {
+        chosen = h;
+        break;
+      }
+    }
+    // Try the weighted choice first, then the rest: a permit can only be refused when probes
+    // are all taken, and another host may still have one.
+    for (const h of chosen ? [chosen, ...ordered.filter((x) => x !== chosen)] : []) {
+      const permit = h.breaker.tryAcquire();
+      if (permit) return { host: h, permit };
+    }
+    return undefined;
+  }
+}
+
+function record(
+  model: string,
+  host: string | undefined,
+  n: number,
+  startedAt: number,
+  error?: TpError,
+): ModelAttempt {
+  return {
+    model,
+    host,
+    attemptNumber: n,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+    ok: !error,
+    ...(error ? { error: error.message, code: error.code, errorType: error.errorType } : {}),
+  };
+}
+
+function notFound(model: string, hosts: Host[]): TpError {
+  const name = canonicalModel(model);
+  return new TpError(
+    `Model ${name} is not installed on any Ollama host (${hosts.map((h) => h.url).join(', ')})`,
+    {
+      code: 'MODEL_NOT_FOUND',
+      retryable: false,
+      hint: `Run \`ollama pull ${name}\` on one of the hosts, or choose another model.`,
+      details: { model: name, hosts: hosts.map((h) => h.url) },
+    },
+  );
+}
+
+function withAttempts(error: TpError, attempts: ModelAttempt[]): TpError {
+  return new TpError(error.message, {
+    code: error.code,
+    retryable: error.retryable,
+    hint: error.hint,
+    cause: error,
+    details: { ...error.details, attempts },
+  });
+}
+
+function summarise(models: string[], errors: TpError[], attempts: ModelAttempt[]): TpError {
+  const last = errors[errors.length - 1]!;
+  const allMissing = errors.every((e) => e.code === 'MODEL_NOT_FOUND');
+  const lines = models.map((m, i) => `${m}: ${errors[i]?.message ?? 'not tried'}`);
+  return new TpError(`All ${models.length} model(s) failed — ${lines.join('; ')}`, {
+    code: allMissing ? 'MODEL_NOT_FOUND' : last.code,
+    retryable: allMissing ? false : last.retryable,
+    hint: allMissing
+      ? `Run \`ollama pull ${canonicalModel(models[0]!)}\` (or another model of the chain) on an Ollama host.`
+      : last.hint,
+    cause: last,
+    details: { attempts, models },
+  });
+}
+
+function abortReason(signal: AbortSignal): TpError {
+  if (TpError.isInstance(signal.reason)) return signal.reason;
+  return new TpError('Cancelled while waiting for an Ollama host', {
+    code: 'ABORTED',
+    retryable: true,
+    cause: signal.reason,
+  });
+}
+
+/** Resolves when any candidate's breaker changes or `deadline` passes; rejects on abort. */
+function waitForChange(hosts: Host[], deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offs = hosts.map((h) => h.breaker.onChange(done));
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    const onAbort = () => {
+      cleanup();
+      reject(abortReason(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function cleanup() {
+      clearTimeout(timer);
+      for (const off of offs) off();
+      signal?.removeEventListener('abort', onAbort);
+    }
+    function done() {
+      cleanup();
+      resolve();
+    }
+  });
+}

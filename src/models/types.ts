@@ -1,0 +1,132 @@
+import type { ErrorCode } from '../errors/index.js';
+
+/** A tool the model may call, in Ollama's `/api/chat` shape. */
+export interface ToolDefinition {
+  type: 'function';
+  function: {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
+  };
+}
+
+/** A tool call as returned by the model; `arguments` is whatever the model produced. */
+export interface ToolCall {
+  name: string;
+  arguments: unknown;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCalls?: ToolCall[];
+  /** For `role: 'tool'`: the tool whose result this message carries. */
+  toolName?: string;
+}
+
+/** Limits for one streamed chat request; each one aborts the HTTP request when it fires. */
+export interface ChatTimeouts {
+  /** From sending the request to the first streamed chunk (covers model load time). */
+  firstTokenMs: number;
+  /** Longest silence between two chunks once streaming started. */
+  idleMs: number;
+  /** Whole request, start to `done`. */
+  totalMs: number;
+}
+
+export interface ChatChunk {
+  content: string;
+  thinking?: string;
+  toolCalls?: ToolCall[];
+}
+
+export interface ChatRequest {
+  /** Any spelling: `ollama/x`, `x`, `x:tag`. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  /** `'json'` or a JSON schema for structured output. */
+  format?: 'json' | Record<string, unknown>;
+  /**
+   * Context window for this request. Always sent as `options.num_ctx`: when omitted it is the
+   * model's context length from `/api/show` (capped by the client's `maxNumCtx`), because
+   * Ollama's default silently truncates long prompts.
+   */
+  numCtx?: number;
+  /** Other Ollama sampling options (temperature, seed, stop, …). */
+  options?: Record<string, unknown>;
+  keepAlive?: string | number;
+  signal?: AbortSignal;
+  /** Called for every streamed chunk, e.g. to show progress. */
+  onChunk?: (chunk: ChatChunk) => void;
+  /** Per-request override of the client's timeouts. */
+  timeouts?: Partial<ChatTimeouts>;
+}
+
+export interface ChatResult {
+  /** Canonical model name that answered. */
+  model: string;
+  content: string;
+  thinking?: string;
+  toolCalls: ToolCall[];
+  doneReason: string | undefined;
+  promptTokens: number | undefined;
+  completionTokens: number | undefined;
+  /** The `num_ctx` the request was sent with. */
+  numCtx: number;
+  durationMs: number;
+}
+
+/** One entry of `/api/tags`. */
+export interface ModelListEntry {
+  /** Canonical name (`name:tag`). */
+  name: string;
+  sizeBytes: number | undefined;
+  family: string | undefined;
+  parameterSize: string | undefined;
+}
+
+/** What `/api/show` says about a model. */
+export interface ModelDetails {
+  name: string;
+  /** `model_info['<arch>.context_length']`, when the server reports it. */
+  contextLength: number | undefined;
+  /** e.g. `['completion', 'tools']`. */
+  capabilities: string[];
+  family: string | undefined;
+}
+
+/**
+ * One Ollama host. Every method throws only `TpError`s, classified by `classifyModelError`.
+ */
+export interface ModelClient {
+  /** Base URL without credentials (safe to log). */
+  readonly url: string;
+  chat(request: ChatRequest): Promise<ChatResult>;
+  list(signal?: AbortSignal): Promise<ModelListEntry[]>;
+  show(model: string, signal?: AbortSignal): Promise<ModelDetails>;
+  version(signal?: AbortSignal): Promise<string>;
+}
+
+export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+/** Events of the models domain; the composition root forwards them to logs and metrics. */
+export type ModelEvent =
+  | { type: 'breaker.opened'; host: string; failures: number; error: string; code: ErrorCode | undefined }
+  | { type: 'breaker.half_open'; host: string }
+  | { type: 'breaker.closed'; host: string }
+  | { type: 'host.healthy'; host: string; latencyMs: number; models: string[] | undefined }
+  | { type: 'host.unhealthy'; host: string; error: string; code: ErrorCode }
+  | {
+      type: 'model.retry';
+      model: string;
+      host: string | undefined;
+      attempt: number;
+      delayMs: number;
+      code: ErrorCode;
+      error: string;
+    }
+  | { type: 'model.waiting'; model: string; reason: string }
+  | { type: 'model.fallback'; from: string; to: string; code: ErrorCode; error: string };
+
+export type ModelEventListener = (event: ModelEvent) => void;
