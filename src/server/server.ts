@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { WebhookForge } from '../forges/webhooks/index.js';
 import { apiRoutes } from './api-routes.js';
 import { createMemoryDeliveryStore } from './delivery-store.js';
@@ -26,7 +26,7 @@ export function createServer(deps: ServerDeps): TpServer {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Request/response lines at info level would drown the task logs; outcomes are logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.trustProxy ?? false,
     requestTimeout: deps.requestTimeoutMs ?? 30_000,
     bodyLimit: deps.maxBodyBytes,
