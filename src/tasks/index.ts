@@ -1,0 +1,3 @@
+export { normalizeTaskRef, taskFileName, taskIdFromFileName } from './ids.js';
+export { type NewTaskInput, type ParseResult, parseOriginalTask, serializeOriginalTask } from './original.js';
+export type { Priority, Task, TaskFormat, TaskProblem } from './types.js';
