@@ -61,7 +61,7 @@ describe('verifyGitea', () => {
 
   it('length-checks before comparing: short, long and non-hex signatures are malformed', () => {
     const good = hex(merged.body);
-    for (const sig of [good.slice(0, 63), `${good}00`, `${good.slice(0, 62)}zz`, 'sha256=' + good, '']) {
+    for (const sig of [good.slice(0, 63), `${good}00`, `${good.slice(0, 62)}zz`, `sha256=${good}`, '']) {
       const result = verifyGitea(merged.body, { 'x-gitea-signature': sig }, SECRET);
       expect(result.ok, sig).toBe(false);
       if (!result.ok) expect(['malformed-signature', 'missing-signature']).toContain(result.reason);
