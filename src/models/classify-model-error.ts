@@ -31,7 +31,8 @@ export function isHostFailure(err: TpError): boolean {
 
 const LOADING = /model is loading|loading model|server busy|overloaded|try again later/i;
 const NOT_FOUND = /not found|try pulling|no such model/i;
-const STREAM_END = /did not receive done|terminated|premature close|unexpected end|other side closed/i;
+// undici's body error is `TypeError('terminated')`; the ollama package's is "Did not receive done…".
+const STREAM_END = /^terminated$|did not receive done|premature close|other side closed/i;
 
 function statusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
