@@ -1,3 +1,4 @@
 export { normalizeTaskRef, taskFileName, taskIdFromFileName } from './ids.js';
+export { parseNewTaskInputs } from './new-task-input.js';
 export { type NewTaskInput, type ParseResult, parseOriginalTask, serializeOriginalTask } from './original.js';
 export type { Priority, Task, TaskFormat, TaskProblem } from './types.js';
