@@ -1,3 +1,4 @@
+export { BuiltinAgent, type BuiltinAgentOptions } from './agent.js';
 export type {
   ChatMessage,
   ChatOptions,
@@ -9,7 +10,13 @@ export type {
   ToolSpec,
 } from './chat-port.js';
 export { normaliseModelName } from './chat-port.js';
+export { type BuiltContext, buildContext, type ContextOptions, type MapDetail } from './context.js';
+export { chooseMode, planWindow } from './conversation.js';
 export { applyEdits, type Edit, planEdits } from './edits.js';
 export { ollamaChatPort } from './ollama-port.js';
+export { type AgentMode, renderTask, systemPrompt } from './prompt.js';
+export { estimateTokens, extractSymbols, RepoIndex, type RepoIndexOptions } from './repo-index.js';
+export { isAllowed, parseAllowList, scrubEnv, splitWords } from './run-command.js';
 export { Sandbox, SandboxError } from './sandbox.js';
 export { parseTextReply, TEXT_FORMAT_HELP } from './text-format.js';
+export { type ToolName, toolSpecs } from './tools.js';

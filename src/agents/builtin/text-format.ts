@@ -7,6 +7,8 @@ export interface ParsedReply {
   /** The model ended with a `DONE` line; the text after `DONE:` (or the prose) is its summary. */
   done: boolean;
   summary: string;
+  /** Files the model asked to see (`READ: path` lines). */
+  reads: string[];
 }
 
 const SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
@@ -15,6 +17,7 @@ const REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
 const FENCE = /^\s*(`{3,}|~{3,})[\w.+-]*\s*$/;
 const FILE_LINE = /^\s*(?:[#*>\s]*)(?:FILE|File|file)\s*:\s*(.+?)\s*$/;
 const DONE_LINE = /^\s*\**DONE\**\s*(?::\s*(.*))?$/;
+const READ_LINE = /^\s*READ\s*:\s*`?([^\s`]+)`?\s*$/;
 
 /** The edit format taught to models without tool calling, repeated in the system prompt. */
 export const TEXT_FORMAT_HELP = `To change a file, use a SEARCH/REPLACE block: the file path alone on a line, then
@@ -28,8 +31,9 @@ FILE: path/to/file
 \`\`\`
 (complete new content)
 \`\`\`
-(use four backticks if the content itself contains three). When the task is complete, end your
-reply with a line \`DONE: <one-line summary>\`.`;
+(use four backticks if the content itself contains three). To see a file that is not shown, reply
+with a line \`READ: path/to/file\` (one per file). When the task is complete, end your reply with a
+line \`DONE: <one-line summary>\`.`;
 
 /**
  * Parses whole-file and SEARCH/REPLACE blocks from a model reply. A block that is opened but
@@ -40,6 +44,7 @@ export function parseTextReply(reply: string): ParsedReply {
   const edits: Edit[] = [];
   const errors: string[] = [];
   const prose: string[] = [];
+  const reads: string[] = [];
   let done = false;
   let summary = '';
   let lastPath: string | undefined;
@@ -95,6 +100,11 @@ export function parseTextReply(reply: string): ParsedReply {
       errors.push(`line ${i + 1}: "${line.trim()}" outside a SEARCH block`);
       continue;
     }
+    const r = READ_LINE.exec(line);
+    if (r) {
+      reads.push(r[1]!);
+      continue;
+    }
     const d = DONE_LINE.exec(line);
     if (d) {
       done = true;
@@ -104,7 +114,7 @@ export function parseTextReply(reply: string): ParsedReply {
     prose.push(line);
   }
   if (!summary) summary = prose.join('\n').trim().slice(0, 500);
-  return { edits, errors, done, summary };
+  return { edits, errors, done, summary, reads };
 }
 
 function joinBlock(block: string[]): string {
