@@ -8,7 +8,7 @@ import { calls, makeTask, runInput, ScriptedPort, text } from './scripted-port.j
 
 const TOOLS = { contextLength: 32_768, capabilities: ['completion', 'tools'] };
 const NO_TOOLS = { contextLength: 16_384, capabilities: ['completion'] };
-const GREET = 'export function greet(name: string): string {\n  return `Hello, ${name}`;\n}\n';
+const GREET = "export function greet(name: string): string {\n  return 'Hello, ' + name;\n}\n";
 
 describe('BuiltinAgent', () => {
   let t: Awaited<ReturnType<typeof tempTree>>;
@@ -35,7 +35,7 @@ describe('BuiltinAgent', () => {
     expect(res.summary).toContain('Greeting is now Hi.');
     expect(res.summary).toContain('src/greet.ts');
     expect(res.iterations).toBe(3);
-    expect(await readFile(path.join(t.repo, 'src/greet.ts'), 'utf8')).toContain('`Hi, ${name}`');
+    expect(await readFile(path.join(t.repo, 'src/greet.ts'), 'utf8')).toContain("'Hi, ' + name");
     expect(port.shown).toEqual(['qwen2.5-coder:7b']);
     expect(port.requests).toHaveLength(3);
     for (const r of port.requests) {
@@ -45,7 +45,7 @@ describe('BuiltinAgent', () => {
     }
     // The second request carries the read_file result back as a tool message.
     const toolMsg = port.requests[1]!.messages.find((m) => m.role === 'tool');
-    expect(toolMsg?.content).toContain('return `Hello, ${name}`');
+    expect(toolMsg?.content).toContain("return 'Hello, ' + name");
   });
 
   it('num_ctx is capped by the model context length from /api/show', async () => {
@@ -60,7 +60,7 @@ describe('BuiltinAgent', () => {
   it('text mode: applies SEARCH/REPLACE blocks and stops at DONE', async () => {
     const port = new ScriptedPort(NO_TOOLS, [
       text(
-        'src/greet.ts\n<<<<<<< SEARCH\n  return `Hello, ${name}`;\n=======\n  return `Hi, ${name}`;\n>>>>>>> REPLACE\nDONE: greeting changed',
+        "src/greet.ts\n<<<<<<< SEARCH\n  return 'Hello, ' + name;\n=======\n  return 'Hi, ' + name;\n>>>>>>> REPLACE\nDONE: greeting changed",
       ),
     ]);
     const res = await new BuiltinAgent({ port }).run(runInput(t.repo, { model: 'deepseek-coder' }));
