@@ -1,10 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
-import type { WebhookForge } from '../forges/webhooks/index.js';
+import { taskIdFromPullRequest, type WebhookForge } from '../forges/webhooks/index.js';
 import { apiRoutes } from './api-routes.js';
 import { createMemoryDeliveryStore } from './delivery-store.js';
 import type { ServerDeps } from './types.js';
-import { SECRET_ENV, webhookRoutes } from './webhook-routes.js';
+import { DEFAULT_SECRET_HINT, webhookRoutes } from './webhook-routes.js';
 
 /** A built HTTP server: `app` for `inject` in tests, `listen`/`close` for real use. */
 export interface TpServer {
@@ -32,12 +32,14 @@ export function createServer(deps: ServerDeps): TpServer {
     bodyLimit: deps.maxBodyBytes,
   });
 
-  const missing = (Object.keys(SECRET_ENV) as WebhookForge[]).filter((f) => !deps.secrets[f]);
-  if (missing.length === 3) {
+  const forges: WebhookForge[] = ['gitea', 'github', 'gitlab'];
+  if (forges.every((f) => !deps.secrets[f])) {
     app.log.warn(
-      `no webhook secret configured: webhooks will be refused with 401. Set ${SECRET_ENV.gitea} (or the GitHub/GitLab equivalent) in the environment or .env.`,
+      `no webhook secret configured: webhooks will be refused with 401. Set ${deps.secretEnvHint?.gitea ?? DEFAULT_SECRET_HINT} in the environment or .env.`,
     );
   }
+  // Fail at start, naming the key, rather than with a 500 on every pull-request webhook.
+  taskIdFromPullRequest('', 'probe', deps.taskIdRegex ?? 'task-(\\d+)');
 
   let seenDelivery = deps.seenDelivery?.bind(deps);
   let forgetDelivery = deps.forgetDelivery?.bind(deps);
@@ -75,6 +77,7 @@ export function createServer(deps: ServerDeps): TpServer {
       taskIdRegex: deps.taskIdRegex,
       onForgeEvent: deps.onForgeEvent,
       onWebhookOutcome: deps.onWebhookOutcome,
+      secretEnvHint: deps.secretEnvHint,
       seenDelivery,
       ...(forgetDelivery ? { forgetDelivery } : {}),
     }),

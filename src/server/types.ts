@@ -84,6 +84,8 @@ export interface ServerDeps {
   trustProxy?: boolean;
   /** Upper bound on receiving one request, against slow-body clients. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Per forge, the env variable(s) to name when its secret is missing (log line only). */
+  secretEnvHint?: Partial<Record<WebhookForge, string>>;
   /** Observer for metrics and audit; called once per webhook request. */
   onWebhookOutcome?(outcome: WebhookOutcome): void;
   /** A pino logger (the root's, with its redaction); none means silent. */

@@ -31,12 +31,12 @@ const PARSE: Record<WebhookForge, (h: WebhookHeaders, json: unknown) => ForgeEve
   gitlab: parseGitlabEvent,
 };
 
-/** Where each forge's secret comes from, named in the log line when one is missing. */
-export const SECRET_ENV: Record<WebhookForge, string> = {
-  gitea: 'GITEA_WEBHOOK_SECRET',
-  github: 'GITHUB_WEBHOOK_SECRET',
-  gitlab: 'GITLAB_WEBHOOK_SECRET',
-};
+/**
+ * Where a webhook secret comes from, named in the log line when one is missing. The config
+ * loader reads GITEA_WEBHOOK_SECRET (or TP_WEBHOOK_SECRET) for every forge, so that is the
+ * default; the root passes `secretEnvHint` when it maps other variables.
+ */
+export const DEFAULT_SECRET_HINT = 'GITEA_WEBHOOK_SECRET (or TP_WEBHOOK_SECRET)';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -49,6 +49,7 @@ type Deps = Pick<
   | 'taskIdRegex'
   | 'onForgeEvent'
   | 'onWebhookOutcome'
+  | 'secretEnvHint'
 > & {
   seenDelivery(key: string): boolean | Promise<boolean>;
   forgetDelivery?(key: string): void | Promise<void>;
@@ -116,7 +117,7 @@ export function webhookRoutes(deps: Deps) {
       if (verdict.reason === 'no-secret') {
         req.log.warn(
           { forge, ip: req.ip },
-          `webhook refused: no ${forge} webhook secret is configured. Set ${SECRET_ENV[forge]} in the environment or .env to the secret entered in the ${forge} webhook settings; unsigned webhooks are never accepted.`,
+          `webhook refused: no ${forge} webhook secret is configured. Set ${deps.secretEnvHint?.[forge] ?? DEFAULT_SECRET_HINT} in the environment or .env to the secret entered in the ${forge} webhook settings; unsigned webhooks are never accepted.`,
         );
         return finish(401, 'no-secret', 'webhook secret not configured on this server');
       }

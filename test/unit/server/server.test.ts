@@ -49,6 +49,7 @@ describe('webhook routes', () => {
     const same = harness({ webhookPath: '/webhook/github' });
     expect((await same.server.app.inject(send(github.ping!, '/webhook/github'))).statusCode).toBe(200);
     expect(() => harness({ webhookPath: 'webhook' })).toThrow(/must start with/);
+    expect(() => harness({ taskIdRegex: 'task-(' })).toThrow(/taskIdFormat.extractRegex/);
   });
 
   it('refuses missing and wrong signatures with 401 and does not call the handler', async () => {
@@ -90,7 +91,13 @@ describe('webhook routes', () => {
     expect(h.logText()).toContain('GITEA_WEBHOOK_SECRET');
     const gh = await h.server.app.inject(send(github.ping!));
     expect(gh.statusCode).toBe(401);
-    expect(h.logText()).toContain('GITHUB_WEBHOOK_SECRET');
+    expect(h.logs().filter((l) => String(l.msg).includes('GITEA_WEBHOOK_SECRET'))).toHaveLength(3);
+    const hinted = harness({
+      secrets: { gitea: FIXTURE_SECRET },
+      secretEnvHint: { github: 'GITHUB_WEBHOOK_SECRET' },
+    });
+    expect((await hinted.server.app.inject(send(github.ping!))).statusCode).toBe(401);
+    expect(hinted.logText()).toContain('Set GITHUB_WEBHOOK_SECRET in the environment');
     expect(h.calls).toHaveLength(0);
   });
 
