@@ -152,9 +152,13 @@ describe('native chat', () => {
     expect(await ask()).toBe('echo q via /api/chat');
   });
 
-  it('loads the model for an empty message list', async () => {
+  it('loads the model for an empty message list, unloads it with keep_alive 0', async () => {
     const res = await client.chat({ model: 'qwen2.5-coder:7b', messages: [] });
     expect(res).toMatchObject({ done: true, done_reason: 'load' });
+    expect((await client.ps()).models.map((m) => m.name)).toEqual(['qwen2.5-coder:7b']);
+    const un = await client.chat({ model: 'qwen2.5-coder:7b', messages: [], keep_alive: 0 });
+    expect(un).toMatchObject({ done: true, done_reason: 'unload' });
+    expect((await client.ps()).models).toEqual([]);
   });
 });
 
