@@ -32,6 +32,12 @@ export interface Task {
   /** Markdown body after the frontmatter (original) or the non-section text (Backlog.md). */
   body: string;
   format: TaskFormat;
+  /** Backlog.md: the id exactly as the file writes it (`TASK-12`), for `backlog task …` commands. */
+  rawId?: string;
+  /** Backlog.md: text of the Implementation Plan section, when present. */
+  implementationPlan?: string;
+  /** Backlog.md: text of the Implementation Notes section, when present. */
+  implementationNotes?: string;
 }
 
 /** A parse or validation failure, with the 1-based line it points at when known. */
