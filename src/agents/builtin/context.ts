@@ -11,7 +11,7 @@ export interface ContextFile {
 }
 
 /** How much of the repository map made it in, from most to least detailed. */
-export type MapDetail = 'full' | 'paths+some-symbols' | 'relevant-dirs' | 'directories' | 'none';
+export type MapDetail = 'full' | 'paths+some-symbols' | 'partial' | 'directories' | 'none';
 
 export interface BuiltContext {
   /** Markdown to place in the first user message, after the task. */
@@ -211,11 +211,20 @@ function renderMap(
       ? { text: top, detail: 'directories', listed: 0 }
       : { text: '', detail: 'none', listed: 0 };
   }
+  // Relevant files with their symbols first, then their directory neighbours, then everything
+  // else by path, for as long as the allowance lasts.
+  const relevantDirs = new Set(
+    ranked.filter((f) => relevance.get(f.rel)).map((f) => path.posix.dirname(f.rel)),
+  );
+  const order = [
+    ...ranked.filter((f) => relevance.get(f.rel)),
+    ...all.filter((f) => !relevance.get(f.rel) && relevantDirs.has(path.posix.dirname(f.rel))),
+    ...all.filter((f) => !relevance.get(f.rel) && !relevantDirs.has(path.posix.dirname(f.rel))),
+  ];
   const listed: string[] = [];
   cost = estimateTokens(dirsOnly) + 10;
-  for (const f of ranked) {
-    if (!relevance.get(f.rel)) break;
-    const l = line(f, true);
+  for (const f of order) {
+    const l = line(f, Boolean(relevance.get(f.rel)));
     const c = estimateTokens(l) + 1;
     if (cost + c + 8 > allowance) break;
     cost += c;
@@ -223,8 +232,8 @@ function renderMap(
   }
   if (!listed.length) return { text: dirsOnly, detail: 'directories', listed: 0 };
   return {
-    text: `${dirsOnly}\nMost relevant files:\n${listed.join('\n')}`,
-    detail: 'relevant-dirs',
+    text: `${dirsOnly}\nFiles (most relevant first; ${all.length - listed.length} not listed):\n${listed.join('\n')}`,
+    detail: 'partial',
     listed: listed.length,
   };
 }

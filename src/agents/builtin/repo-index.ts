@@ -153,7 +153,7 @@ export class RepoIndex {
   async scan(): Promise<IndexedFile[]> {
     const files = await this.listFiles();
     const next = new Map<string, IndexedFile>();
-    const batch = 64;
+    const batch = 256;
     for (let i = 0; i < files.length; i += batch) {
       const slice = files.slice(i, i + batch);
       const entries = await Promise.all(slice.map((rel) => this.indexOne(rel)));
