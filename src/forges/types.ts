@@ -14,6 +14,8 @@ export interface OpenPullRequestInput {
   base: string;
   labels: string[];
   taskId: string;
+  /** The repository the branch was pushed to (the local forge keeps PRs per repository). */
+  remote?: string;
 }
 
 /** How `git push` authenticates against this forge; applied per command, never stored in .git/config. */
@@ -38,7 +40,7 @@ export interface Forge {
   /** Makes sure the repository exists (creating it when configured to). */
   ensureRepo(): Promise<void>;
   /** The open PR whose head is `head`, if any: lets a restarted run reuse it instead of opening a second. */
-  findPullRequest(head: string): Promise<PullRequest | undefined>;
+  findPullRequest(head: string, remote?: string): Promise<PullRequest | undefined>;
   openPullRequest(input: OpenPullRequestInput): Promise<PullRequest>;
   comment(prNumber: number, body: string): Promise<void>;
   merge(prNumber: number): Promise<PullRequest>;

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type Agent, createAgent } from './agents/index.js';
+import type { LoadedConfig } from './config/index.js';
+import { secretValues } from './config/index.js';
+import { EventBus } from './events/index.js';
+import { createForge } from './forges/factory.js';
+import type { Forge } from './forges/types.js';
+import { FolderSource } from './intake/folder-source.js';
+import type { TaskSource, TaskState } from './intake/types.js';
+import { attachEventLog } from './observability/event-log.js';
+import { LogHub, logDirectory } from './observability/index.js';
+import { TaskProcessor } from './pipeline/processor.js';
+import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
+import type { AttemptRunner } from './pipeline/types.js';
+import { Worker } from './pipeline/worker.js';
+import { PriorityQueue } from './queue/index.js';
+import { SqliteStore, type Store } from './store/index.js';
+import type { Task } from './tasks/types.js';
+import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
+
+export interface AppOptions {
+  /** Replaces the configured agent (the demo's simulation, tests). */
+  agent?: Agent;
+  runner?: AttemptRunner;
+  /** Extra log destination (the CLI passes stderr for warnings). */
+  logSink?: { write(line: string): void };
+}
+
+export interface App {
+  loaded: LoadedConfig;
+  events: EventBus;
+  store: Store;
+  source: TaskSource;
+  forge: Forge;
+  worker: Worker;
+  logs: LogHub;
+  folders: Record<TaskState | 'repos', string>;
+  /** Default target repository (undefined = a fresh repository per task). */
+  target: string | undefined;
+  secrets: string[];
+  close(): Promise<void>;
+}
+
+/** The composition root: the one place where configuration becomes connected parts. */
+export async function createApp(loaded: LoadedConfig, options: AppOptions = {}): Promise<App> {
+  const { config, baseDir, env } = loaded;
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const secrets = secretValues(loaded.secrets);
+  const folders = {
+    todo: abs(config.folders.todo),
+    doing: abs(config.folders.doing),
+    review: abs(config.folders.review),
+    failed: abs(config.folders.failed),
+    completed: abs(config.folders.completed),
+    repos: abs(config.folders.repos),
+  };
+  const events = new EventBus();
+  const logs = new LogHub({
+    ...config.logging,
+    directory: logDirectory(baseDir, config.logging.directory),
+    secrets,
+    extra: options.logSink,
+  });
+  const store = new SqliteStore(abs(config.store.path));
+  attachEventLog(events, logs, store);
+
+  const source = new FolderSource({ folders, extractRegex: config.taskIdFormat.extractRegex });
+  await source.ensureFolders();
+
+  const configured = config.repository.url
+    ? /^[a-z][\w+.-]*:\/\/|^[^/]+@[^:]+:/i.test(config.repository.url)
+      ? config.repository.url
+      : abs(config.repository.url)
+    : undefined;
+  const target = config.repository.perTaskRepo ? undefined : (configured ?? (await gitTopLevel(baseDir)));
+  const author = { name: config.git.userName, email: config.git.userEmail };
+  const forge = createForge({
+    config,
+    secrets: loaded.secrets,
+    store,
+    remote: target ?? folders.repos,
+    author,
+  });
+  const gitLog = logs.get('git');
+  const workspace = new Workspace({
+    reposDir: folders.repos,
+    author,
+    signCommits: config.git.signCommits,
+    pushRetries: config.git.pushRetries,
+    pushRetryDelayMs: config.git.pushRetryDelay,
+    secrets,
+    log: (l) => gitLog.debug({ args: l.args, elapsedMs: l.durationMs, ok: l.ok }, `git ${l.args[0]}`),
+  });
+  const remoteFor = async (task: Task): Promise<string> => {
+    if (task.repo) return /:\/\//.test(task.repo) || task.repo.includes('@') ? task.repo : abs(task.repo);
+    if (config.forge.type !== 'local') return forge.remoteUrl();
+    if (target) return target;
+    return ensurePerTaskRepo(folders.repos, task.id, task.baseBranch ?? config.repository.baseBranch);
+  };
+  const agent = options.agent ?? createAgent(config, env);
+  const runner =
+    options.runner ??
+    new SimpleAttemptRunner({
+      host: config.ollama.host,
+      maxAttempts: config.retry.maxAttempts ?? config.ollama.retryAttempts,
+      baseDelayMs: config.retry.baseDelayMs ?? config.ollama.retryDelay,
+      maxDelayMs: config.retry.maxDelayMs,
+      factor: config.retry.factor,
+      onAttemptFailed: (a) =>
+        events.emit('attempt.failed', {
+          taskId: a.taskId,
+          attemptNumber: a.attemptNumber,
+          model: a.model,
+          code: a.code,
+          retryable: a.errorType === 'transient',
+          error: a.error,
+          durationMs: a.durationMs,
+        }),
+    });
+  const processor = new TaskProcessor({
+    config,
+    source,
+    store,
+    workspace,
+    forge,
+    agent,
+    runner,
+    events,
+    logger: logs.get('processor'),
+    remoteFor,
+    promptDir: path.join(folders.repos, 'prompts'),
+    secrets,
+  });
+  const worker = new Worker(
+    { source, store, queue: new PriorityQueue(), processor, events, logger: logs.get('watcher') },
+    {
+      concurrency: config.processing.concurrency,
+      watchDebounceMs: config.processing.watchDebounce,
+      stabilityPollMs: config.processing.stabilityPollMs,
+      secrets,
+    },
+  );
+  return {
+    loaded,
+    events,
+    store,
+    source,
+    forge,
+    worker,
+    logs,
+    folders,
+    target,
+    secrets,
+    async close() {
+      await worker.stop();
+      store.close();
+      await logs.close();
+    },
+  };
+}
+
+export function hasBacklogProject(baseDir: string, backlogDir: string): boolean {
+  return existsSync(path.join(baseDir, backlogDir, 'config.yml'));
+}

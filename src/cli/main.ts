@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { renderConfigDocs } from '../config/index.js';
+import { classify } from '../errors/index.js';
+import type { CliIo } from './context.js';
+import { demoCommand } from './demo-command.js';
+import { initCommand } from './init-command.js';
+import { prCommand, statusCommand } from './ops-commands.js';
+import { retryFailedCommand } from './retry-command.js';
+import { startCommand } from './start.js';
+import { bulkCreateCommand, createTaskCommand } from './task-commands.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+const collect = (value: string, prev: string[] = []) => [...prev, value];
+
+/** Builds the command tree. `io` carries the environment: no global state is read elsewhere. */
+export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
+  const program = new Command('ticket-processor')
+    .description('Turn Markdown tickets into reviewed pull requests written by local LLMs.')
+    .version(version())
+    .option('-c, --config <path>', 'config.json to use (default: ./config.json)')
+    .showHelpAfterError()
+    .exitOverride();
+  const g = () => program.opts<{ config?: string }>();
+  const run = (p: Promise<number>) => p.then(setCode);
+
+  program
+    .command('init [dir]')
+    .description('write config.json with every default, the backlog folders and .env.example')
+    .option('--force', 'overwrite existing files')
+    .action((dir: string | undefined, o: { force?: boolean }) => run(initCommand(io, dir, o)));
+  program
+    .command('start')
+    .description('watch the todo folder and process tasks')
+    .option('--once', 'process what is queued, then exit (0 if all reached review/)')
+    .option('--port <port>', 'HTTP port (default webhook.port)')
+    .option('--no-server', 'do not start the HTTP server')
+    .action((o: object) => run(startCommand(io, { ...g(), ...o })));
+  program
+    .command('create-task')
+    .description('create a task (interactive without --title)')
+    .option('-t, --title <title>')
+    .option('-d, --description <text>')
+    .option('-p, --priority <priority>', 'high, medium or low')
+    .option('-l, --labels <list>', 'comma-separated')
+    .option('-m, --model <model>', 'e.g. ollama/qwen2.5-coder')
+    .option('--ac <criterion>', 'acceptance criterion (repeatable)', collect)
+    .option('--depends-on <ids>', 'comma-separated task ids')
+    .option('--estimated-hours <n>')
+    .option('--repo <url>', 'target repository for this task')
+    .option('--base-branch <branch>')
+    .option('--draft', 'write to the backlog folder instead of todo/')
+    .option('--from-template', 'a draft from the template, to edit before moving to todo/')
+    .action((o: object) => run(createTaskCommand(io, { ...g(), ...o })));
+  program
+    .command('bulk-create <file>')
+    .description('create tasks from a JSON array (autoProcess: true → todo/)')
+    .action((file: string) => run(bulkCreateCommand(io, file, g())));
+  program
+    .command('status')
+    .description('tasks per folder, running tasks, open pull requests')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => run(statusCommand(io, { ...g(), ...o })));
+  program
+    .command('retry-failed')
+    .description('requeue failed tasks whose failure is retryable')
+    .option('--task-id <id>', 'only this task (also retries permanent failures)')
+    .option('--max-age-days <days>', 'skip failures older than this')
+    .option('--error-type <type>', 'transient, permanent, rejected or invalid')
+    .option('--all', 'include permanent failures')
+    .option('--dry-run', 'print what would be done')
+    .action((o: object) => run(retryFailedCommand(io, { ...g(), ...o })));
+  program
+    .command('pr <action> [number]')
+    .description('local forge pull requests: list, show <n>, merge <n>, close <n>')
+    .action((action: string, num: string | undefined) => run(prCommand(io, action, num, g())));
+  program
+    .command('demo')
+    .description('run sample tickets end to end in a temp directory (simulated model unless Ollama answers)')
+    .option('--dir <dir>', 'where to create the demo (default: a new temp directory)')
+    .action((o: { dir?: string }) => run(demoCommand(io, o)));
+  program
+    .command('config')
+    .description('print the configuration reference')
+    .option('--docs', 'Markdown reference generated from the schema')
+    .action(() => {
+      io.out(renderConfigDocs());
+      setCode(0);
+    });
+  return program;
+}
+
+/** Entry point; returns the exit code. */
+export async function main(argv: string[], io?: Partial<CliIo>): Promise<number> {
+  const full: CliIo = {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+    isTty: Boolean(process.stdout.isTTY && process.stdin.isTTY),
+    ...io,
+  };
+  let code = 0;
+  const program = buildProgram(full, (n) => {
+    code = n;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const e = classify(err);
+    full.err(`error: ${e.message}`);
+    if (e.hint) full.err(`  → ${e.hint}`);
+    if (e.code === 'INTERNAL' && err instanceof Error && err.stack) full.err(err.stack);
+    return e.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+}

@@ -1,0 +1,104 @@
+import { TpError } from '../errors/index.js';
+import { LocalForge } from '../forges/local/index.js';
+import { completeTask } from '../pipeline/completion.js';
+import { type CliIo, type GlobalOptions, withApp } from './context.js';
+import { table } from './table.js';
+
+/** `status`: tasks per folder, what runs, what waits and why. */
+export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: boolean }): Promise<number> {
+  return withApp(io, opts, async (app) => {
+    const counts = await app.source.counts();
+    const running = app.store.listRuns('running');
+    if (opts.json) {
+      io.out(
+        JSON.stringify(
+          { counts, running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })) },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    io.out(table([['FOLDER', 'TASKS'], ...Object.entries(counts).map(([k, v]) => [k, String(v)])]));
+    if (running.length > 0) {
+      io.out('\nRunning (or interrupted, resumed at next start):');
+      io.out(
+        table([
+          ['TASK', 'STAGE', 'ATTEMPTS', 'SINCE'],
+          ...running.map((r) => [r.taskId, r.stage ?? '-', String(r.attempts), r.updatedAt]),
+        ]),
+      );
+    }
+    const open = app.store.listPullRequests().filter((p) => p.state === 'open');
+    if (open.length > 0)
+      io.out(`\nOpen pull requests: ${open.map((p) => `#${p.number} (${p.head})`).join(', ')}`);
+    return 0;
+  });
+}
+
+function localForge(forge: unknown): LocalForge {
+  if (!(forge instanceof LocalForge)) {
+    throw new TpError('`pr` commands work with the local forge only.', {
+      code: 'CONFIG_INVALID',
+      hint: 'Review and merge on your forge; its webhook completes the task.',
+    });
+  }
+  return forge;
+}
+
+/** `pr list|show|merge|close` for the local forge. */
+export async function prCommand(
+  io: CliIo,
+  action: string,
+  num: string | undefined,
+  opts: GlobalOptions,
+): Promise<number> {
+  return withApp(io, opts, async (app) => {
+    const forge = localForge(app.forge);
+    if (action === 'list') {
+      const prs = app.store.listPullRequests();
+      if (prs.length === 0) io.out('No pull requests yet.');
+      else
+        io.out(
+          table([
+            ['#', 'STATE', 'BRANCH', 'BASE', 'TITLE'],
+            ...prs.map((p) => [String(p.number), p.state, p.head, p.base, p.title]),
+          ]),
+        );
+      return 0;
+    }
+    const n = Number(num);
+    const pr = Number.isInteger(n) ? app.store.getPullRequest(n) : undefined;
+    if (!pr)
+      throw new TpError(`No pull request #${num ?? ''}.`, {
+        code: 'FORGE_NOT_FOUND',
+        hint: 'See `ticket-processor pr list`.',
+      });
+    if (action === 'show') {
+      io.out(
+        `#${pr.number} ${pr.title}\nstate: ${pr.state}\nbranch: ${pr.head} → ${pr.base}\nrepository: ${pr.repo}\n\n${pr.body}`,
+      );
+      for (const c of app.store.listComments(pr.number)) io.out(`\n--- comment ---\n${c}`);
+      return 0;
+    }
+    if (action === 'merge') {
+      await forge.merge(pr.number);
+      io.out(`Merged #${pr.number} (${pr.head} → ${pr.base}).`);
+      if (pr.taskId) {
+        const deps = { source: app.source, store: app.store, events: app.events, secrets: app.secrets };
+        const file = await completeTask(deps, pr.taskId, { prNumber: pr.number, via: 'cli' });
+        if (file) io.out(`Task ${pr.taskId} completed: ${file}`);
+      }
+      return 0;
+    }
+    if (action === 'close') {
+      await forge.close(pr.number);
+      io.out(`Closed #${pr.number}.`);
+      return 0;
+    }
+    throw new TpError(`Unknown pr action "${action}".`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Use list, show, merge or close.',
+    });
+  });
+}

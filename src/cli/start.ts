@@ -1,0 +1,104 @@
+import { createApp } from '../app.js';
+import { completeTask, rejectTask } from '../pipeline/completion.js';
+import { createServer, type TpServer } from '../server/index.js';
+import { type CliIo, type GlobalOptions, load } from './context.js';
+import { attachProgress } from './progress.js';
+
+export interface StartOptions extends GlobalOptions {
+  once?: boolean;
+  port?: string;
+  server?: boolean;
+}
+
+/**
+ * `start`: reconcile, then watch and process. `--once` drains what is queued and exits 0 when
+ * every task reached review/ (or completed/), 1 otherwise.
+ */
+export async function startCommand(io: CliIo, opts: StartOptions): Promise<number> {
+  const loaded = load(io, opts);
+  const app = await createApp(loaded);
+  const { config } = loaded;
+  const detach = attachProgress(app.events, io);
+  let server: TpServer | undefined;
+  const deps = {
+    source: app.source,
+    store: app.store,
+    events: app.events,
+    worker: app.worker,
+    secrets: app.secrets,
+  };
+  if (config.webhook.enabled && opts.server !== false && !opts.once) {
+    server = createServer({
+      webhookPath: config.webhook.path,
+      secrets: {
+        gitea: loaded.secrets.webhookSecret,
+        github: loaded.env.GITHUB_WEBHOOK_SECRET,
+        gitlab: loaded.env.GITLAB_WEBHOOK_SECRET,
+      },
+      maxBodyBytes: config.webhook.maxBodyBytes,
+      rateLimitPerMinute: config.webhook.rateLimitPerMinute,
+      taskIdRegex: config.taskIdFormat.extractRegex,
+      seenDelivery: (key) => !app.store.markDelivery(key),
+      onForgeEvent: async (event, ctx) => {
+        if (!ctx.taskId) return { status: 'ignored', message: 'no task id in PR title or branch' };
+        if (event.kind === 'pr.merged') {
+          const file = await completeTask(deps, ctx.taskId, {
+            prNumber: event.prNumber,
+            prUrl: event.url,
+            via: 'webhook',
+          });
+          return file
+            ? { status: 'accepted' }
+            : { status: 'ignored', message: `task ${ctx.taskId} is not in review` };
+        }
+        if (event.kind === 'pr.closed') {
+          const file = await rejectTask(deps, ctx.taskId, {
+            prNumber: event.prNumber,
+            comment: event.comment,
+          });
+          return file
+            ? { status: 'accepted' }
+            : { status: 'ignored', message: `task ${ctx.taskId} is not in review` };
+        }
+        return { status: 'ignored' };
+      },
+      health: async () => {
+        const counts = await app.source.counts();
+        return {
+          status: 'ok',
+          queueSize: counts.todo,
+          queuePending: app.worker.activeCount,
+          processing: app.worker.processing(),
+          folders: counts,
+        };
+      },
+      logger: app.logs.get('server'),
+    });
+    const addr = await server.listen(
+      opts.port !== undefined ? Number(opts.port) : config.webhook.port,
+      config.webhook.host,
+    );
+    io.out(`HTTP server on ${addr.url} (webhook ${config.webhook.path}, /health)`);
+  }
+  await app.worker.start({ watch: !opts.once });
+  if (opts.once) {
+    await app.worker.idle();
+    const counts = await app.source.counts();
+    detach();
+    await app.close();
+    io.out(
+      `Done: ${counts.review} in review, ${counts.completed} completed, ${counts.failed} failed, ${counts.todo} still waiting.`,
+    );
+    return app.worker.failedCount === 0 && counts.todo === 0 && counts.doing === 0 ? 0 : 1;
+  }
+  io.out(`Watching ${app.source.watchPaths().join(', ')} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  io.out('Stopping: waiting for running tasks to reach a safe point…');
+  detach();
+  await server?.close();
+  await app.close();
+  return 0;
+}

@@ -1,0 +1,1 @@
+export { LocalForge, type LocalForgeOptions } from './local-forge.js';

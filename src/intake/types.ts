@@ -1,0 +1,73 @@
+import type { Task, TaskFormat, TaskProblem } from '../tasks/types.js';
+
+/** The folder (or Backlog.md state) a task is in, as a user sees it. */
+export type TaskState = 'todo' | 'doing' | 'review' | 'failed' | 'completed';
+
+export interface FailureAttempt {
+  attemptNumber: number;
+  model: string;
+  host?: string | undefined;
+  error: string;
+  code: string;
+  errorType: 'transient' | 'permanent';
+  durationMs: number;
+}
+
+/** What `failed/<file>.error.json` holds (the original's fields, plus code/hint/stage/attempts). */
+export interface FailureReport {
+  taskId: string;
+  filename: string;
+  timestamp: string;
+  error: string;
+  errorType: 'transient' | 'permanent' | 'rejected' | 'invalid';
+  code: string;
+  retryable: boolean;
+  retryCount: number;
+  model: string | undefined;
+  stage: string | undefined;
+  hint: string | undefined;
+  line?: number | undefined;
+  attempts: FailureAttempt[];
+  outputTail?: string | undefined;
+}
+
+export interface ReviewInfo {
+  branch: string;
+  prUrl: string;
+  prNumber: number;
+  model: string;
+  summary: string;
+}
+
+export type ReadResult =
+  | { ok: true; task: Task; path: string }
+  | { ok: false; problems: TaskProblem[]; path: string; taskId: string | undefined };
+
+/**
+ * Where tasks live and how they move. The folder source moves files between folders; the
+ * Backlog.md source keeps files in place and writes their status.
+ */
+export interface TaskSource {
+  readonly format: TaskFormat;
+  /** Folders or files to watch for new tasks. */
+  watchPaths(): string[];
+  /** True when `file` (from a watch event) may be a task to pick up. */
+  isCandidate(file: string): boolean;
+  /** Tasks waiting to be picked up. */
+  listPending(): Promise<string[]>;
+  /** Tasks claimed before a restart. */
+  listInProgress(): Promise<string[]>;
+  read(file: string): Promise<ReadResult>;
+  /** Atomically claims a pending task; undefined when it is gone (claimed elsewhere, moved by a user). */
+  claim(file: string): Promise<string | undefined>;
+  toReview(file: string, info: ReviewInfo): Promise<string>;
+  toFailed(file: string, report: FailureReport, log: string): Promise<string>;
+  toCompleted(taskId: string, note: string): Promise<string | undefined>;
+  /** Moves a failed task back to the queue (retry-failed). */
+  requeue(taskId: string): Promise<string | undefined>;
+  find(taskId: string): Promise<{ file: string; state: TaskState } | undefined>;
+  listFailed(): Promise<
+    Array<{ file: string; taskId: string | undefined; report: FailureReport | undefined }>
+  >;
+  counts(): Promise<Record<TaskState, number>>;
+}

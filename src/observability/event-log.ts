@@ -1,0 +1,29 @@
+import type { EventBus, TpEventName } from '../events/index.js';
+import type { Store } from '../store/index.js';
+import type { Component, LogHub } from './logger.js';
+
+const COMPONENT: Partial<Record<TpEventName, Component>> = {
+  'task.discovered': 'watcher',
+  'task.queued': 'watcher',
+  'task.invalid': 'watcher',
+  'task.claimed': 'watcher',
+};
+
+/** Every lifecycle event becomes a structured log line and an audit row. Output chunks go to the log only at debug. */
+export function attachEventLog(events: EventBus, logs: LogHub, store: Store): () => void {
+  return events.onAny((name, payload) => {
+    const component = COMPONENT[name] ?? 'processor';
+    const log = logs.get(component);
+    const fields = payload as unknown as Record<string, unknown>;
+    if (name === 'attempt.output') {
+      log.debug(fields, name);
+      return;
+    }
+    const failed = name === 'task.failed' || name === 'task.invalid';
+    if (failed) log.error(fields, name);
+    else if (name === 'attempt.failed') log.warn(fields, name);
+    else log.info(fields, name);
+    const taskId = (payload as { taskId?: string }).taskId;
+    store.audit(name, taskId, payload);
+  });
+}

@@ -1,0 +1,1 @@
+export { type Component, type Logger, type LoggerOptions, LogHub, logDirectory } from './logger.js';

@@ -1,0 +1,46 @@
+import type { AgentResult } from '../agents/types.js';
+import type { FailureAttempt } from '../intake/types.js';
+import type { Task } from '../tasks/types.js';
+import { redact } from '../workspace/git.js';
+import { renderTemplate } from './template.js';
+
+export interface PrBodyInput {
+  task: Task;
+  model: string;
+  attempts: FailureAttempt[];
+  agent: AgentResult | undefined;
+  elapsedMs: number;
+  secrets: string[];
+  verify?: Array<{ command: string; ok: boolean; outputTail: string }>;
+}
+
+/** The PR body: the configured template, then a run report (model, attempts, tokens, time, checks). */
+export function buildPrBody(template: string, input: PrBodyInput): string {
+  const { task } = input;
+  const ac = task.acceptanceCriteria.map((c) => `- [ ] ${c}`).join('\n') || '_none given_';
+  const head = renderTemplate(template, {
+    id: task.id,
+    title: task.title,
+    description: task.description.trim(),
+    acceptanceCriteria: ac,
+    model: input.model,
+  });
+  const report = [
+    '',
+    '## Run report',
+    '',
+    `- Model: \`${input.model}\``,
+    `- Time: ${(input.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+  report.push(`- Attempts: ${input.attempts.length + 1} (${input.attempts.length} failed before this one)`);
+  if (input.agent?.tokens)
+    report.push(`- Tokens: ${input.agent.tokens.prompt} prompt, ${input.agent.tokens.completion} completion`);
+  if (input.agent?.summary) report.push(`- Agent summary: ${input.agent.summary.split('\n')[0]}`);
+  for (const a of input.attempts)
+    report.push(`  - attempt ${a.attemptNumber} (${a.model}) failed: ${a.code}`);
+  if (input.verify?.length) {
+    report.push('', '### Checks');
+    for (const v of input.verify) report.push(`- ${v.ok ? '✅' : '❌'} \`${v.command}\``);
+  }
+  return redact([head, ...report].join('\n'), input.secrets);
+}

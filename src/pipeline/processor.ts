@@ -1,0 +1,202 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentResult } from '../agents/types.js';
+import { classify, TpError } from '../errors/index.js';
+import type { PipelineStage } from '../events/index.js';
+import type { FailureAttempt } from '../intake/types.js';
+import type { Task } from '../tasks/types.js';
+import type { PreparedWorktree } from '../workspace/index.js';
+import { failureFiles } from './failure.js';
+import { modelChain, stripProvider } from './models.js';
+import { buildPrBody } from './pr-body.js';
+import { buildPrompt } from './prompt.js';
+import { branchName, renderTemplate } from './template.js';
+import type { PipelineDeps } from './types.js';
+
+export type ProcessOutcome =
+  | { status: 'review'; prUrl: string; prNumber: number; branch: string }
+  | { status: 'failed'; code: string; retryable: boolean };
+
+/**
+ * Runs one claimed task through every stage: worktree → agent (with model fallback) →
+ * change check → commit → push → pull request → review. Each stage records progress in the
+ * store, so a run cut short by a crash resumes without a second commit or PR.
+ */
+export class TaskProcessor {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async process(file: string, task: Task, signal: AbortSignal): Promise<ProcessOutcome> {
+    const { store, events, config } = this.deps;
+    const started = Date.now();
+    const base = { taskId: task.id, file: path.basename(file) };
+    const prev = store.getRun(task.id);
+    const branch = branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
+    store.upsertRun({
+      taskId: task.id,
+      file: path.basename(file),
+      format: task.format,
+      state: 'running',
+      branch,
+      attempts: (prev?.attempts ?? 0) + 1,
+    });
+    let stage: PipelineStage = 'workspace';
+    const enter = (s: PipelineStage) => {
+      stage = s;
+      store.upsertRun({ taskId: task.id, stage: s });
+      events.emit('task.stage', { ...base, stage: s, elapsedMs: Date.now() - started });
+    };
+    const remote = await this.deps.remoteFor(task);
+    const auth = this.deps.forge.pushAuth();
+    let attempts: FailureAttempt[] = [];
+    let model: string | undefined;
+    let agentResult: AgentResult | undefined;
+    let wt: PreparedWorktree | undefined;
+    try {
+      const baseBranch = task.baseBranch ?? config.repository.baseBranch;
+      const pushed =
+        prev?.commitSha && (await this.deps.workspace.remoteHead(remote, branch, auth)) === prev.commitSha;
+      if (!pushed) {
+        enter('workspace');
+        wt = await this.deps.workspace.prepare(remote, baseBranch, branch, auth);
+        enter('agent');
+        const outcome = await this.runAgent(task, file, wt, signal);
+        attempts = outcome.attempts;
+        model = outcome.modelUsed;
+        agentResult = outcome.result;
+        enter('commit');
+        const message = renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title });
+        const sha = await this.deps.workspace.commit(wt, message, task.id);
+        store.upsertRun({ taskId: task.id, commitSha: sha, modelUsed: model });
+        enter('push');
+        await this.deps.workspace.push(remote, wt, auth);
+      } else {
+        model = prev?.modelUsed;
+      }
+      enter('pull-request');
+      const prTitle = renderTemplate(config.git.prTitle, { id: task.id, title: task.title });
+      const body = buildPrBody(config.git.prBody, {
+        task,
+        model: model ?? 'unknown',
+        attempts,
+        agent: agentResult,
+        elapsedMs: Date.now() - started,
+        secrets: this.deps.secrets,
+      });
+      const pr =
+        (await this.deps.forge.findPullRequest(branch, remote)) ??
+        (await this.deps.forge.openPullRequest({
+          title: prTitle,
+          body,
+          head: branch,
+          base: baseBranch,
+          labels: task.labels,
+          taskId: task.id,
+          remote,
+        }));
+      store.upsertRun({ taskId: task.id, prNumber: pr.number, prUrl: pr.url, state: 'published' });
+      enter('finalize');
+      await this.deps.source.toReview(file, {
+        branch,
+        prUrl: pr.url,
+        prNumber: pr.number,
+        model: model ?? '',
+        summary: agentResult?.summary ?? '',
+      });
+      store.upsertRun({ taskId: task.id, state: 'review', error: undefined });
+      events.emit('task.published', {
+        ...base,
+        branch,
+        prUrl: pr.url,
+        prNumber: pr.number,
+        elapsedMs: Date.now() - started,
+      });
+      if (wt) await this.deps.workspace.cleanup(remote, wt).catch(() => undefined);
+      return { status: 'review', prUrl: pr.url, prNumber: pr.number, branch };
+    } catch (raw) {
+      const error = classify(raw).withTask(task.id);
+      const detailAttempts = (error.details.attempts as FailureAttempt[] | undefined) ?? attempts;
+      const outputTail = (error.details.outputTail as string | undefined) ?? agentResult?.outputTail;
+      const run = store.getRun(task.id);
+      const { report, log } = failureFiles({
+        taskId: task.id,
+        filename: path.basename(file),
+        error,
+        stage,
+        model: model ?? detailAttempts.at(-1)?.model,
+        retryCount: run?.retryCount ?? 0,
+        attempts: detailAttempts,
+        outputTail,
+        secrets: this.deps.secrets,
+      });
+      for (const a of detailAttempts) {
+        store.addAttempt({ taskId: task.id, startedAt: new Date().toISOString(), ...a });
+      }
+      await this.deps.source.toFailed(file, report, log);
+      store.upsertRun({ taskId: task.id, state: 'failed', error: report.error });
+      events.emit('task.failed', {
+        ...base,
+        code: error.code,
+        error: report.error,
+        retryable: error.retryable,
+        elapsedMs: Date.now() - started,
+      });
+      if (wt) await this.deps.workspace.cleanup(remote, wt).catch(() => undefined);
+      return { status: 'failed', code: error.code, retryable: error.retryable };
+    }
+  }
+
+  private async runAgent(task: Task, file: string, wt: PreparedWorktree, signal: AbortSignal) {
+    const { config, agent, events, workspace } = this.deps;
+    const prompt = buildPrompt(task);
+    await mkdir(this.deps.promptDir, { recursive: true });
+    const promptFile = path.join(this.deps.promptDir, `task-${task.id}.md`);
+    await writeFile(promptFile, prompt);
+    const chain = modelChain(task, config);
+    let first = true;
+    return this.deps.runner.run(
+      chain,
+      async ({ model, host, attemptNumber, signal: attemptSignal }) => {
+        // A fallback starts from a clean tree: nothing a failed attempt wrote survives.
+        if (!first) await workspace.reset(wt);
+        first = false;
+        const started = Date.now();
+        events.emit('attempt.started', { taskId: task.id, attemptNumber, model, agent: agent.name });
+        const result = await agent.run({
+          task,
+          workdir: wt.dir,
+          model: stripProvider(model),
+          ollamaHost: host,
+          taskFile: path.resolve(file),
+          promptFile,
+          prompt,
+          budget: {
+            timeoutMs: config.agent.timeoutMs ?? config.ollama.timeout,
+            maxIterations: config.agent.maxIterations,
+            maxTokens: config.agent.maxTokens,
+          },
+          signal: attemptSignal,
+          onOutput: (chunk) => events.emit('attempt.output', { taskId: task.id, attemptNumber, chunk }),
+        });
+        const changed = await workspace.changes(wt);
+        if (changed.length === 0) {
+          throw new TpError(
+            `Agent made no changes (${result.stopReason}: ${result.summary || 'no summary'}).`,
+            {
+              code: result.stopReason === 'budget' ? 'AGENT_BUDGET' : 'AGENT_NO_CHANGES',
+              retryable: false,
+              details: { outputTail: result.outputTail },
+            },
+          );
+        }
+        events.emit('attempt.succeeded', {
+          taskId: task.id,
+          attemptNumber,
+          model,
+          durationMs: Date.now() - started,
+        });
+        return result;
+      },
+      { taskId: task.id, signal },
+    );
+  }
+}

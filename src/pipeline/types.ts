@@ -1,0 +1,46 @@
+import type { Agent } from '../agents/types.js';
+import type { Config } from '../config/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Forge } from '../forges/types.js';
+import type { FailureAttempt, TaskSource } from '../intake/types.js';
+import type { Logger } from '../observability/index.js';
+import type { Store } from '../store/index.js';
+import type { Task } from '../tasks/types.js';
+import type { Workspace } from '../workspace/index.js';
+
+/** One try of one model, as recorded in error.json and the store. */
+export interface AttemptOutcome<T> {
+  result: T;
+  modelUsed: string;
+  host: string | undefined;
+  attempts: FailureAttempt[];
+}
+
+/**
+ * Runs `fn` over a chain of models with retry and fallback. The models domain provides the
+ * resilient implementation (breakers, host routing, waiting out outages).
+ */
+export interface AttemptRunner {
+  run<T>(
+    chain: string[],
+    fn: (ctx: { model: string; host: string; attemptNumber: number; signal: AbortSignal }) => Promise<T>,
+    opts: { taskId: string; signal: AbortSignal },
+  ): Promise<AttemptOutcome<T>>;
+}
+
+export interface PipelineDeps {
+  config: Config;
+  source: TaskSource;
+  store: Store;
+  workspace: Workspace;
+  forge: Forge;
+  agent: Agent;
+  runner: AttemptRunner;
+  events: EventBus;
+  logger: Logger;
+  /** Target repository for a task (task `repo:` override or `repository.url`). */
+  remoteFor(task: Task): Promise<string>;
+  /** Where prompt files are written (outside any worktree). */
+  promptDir: string;
+  secrets: string[];
+}

@@ -1,0 +1,304 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import { TpError } from '../errors/index.js';
+import type { EventBus } from '../events/index.js';
+import type { TaskSource } from '../intake/types.js';
+import type { Logger } from '../observability/index.js';
+import type { DependencyState, Queue } from '../queue/index.js';
+import type { Store } from '../store/index.js';
+import type { Task } from '../tasks/types.js';
+import { failureFiles } from './failure.js';
+import type { TaskProcessor } from './processor.js';
+
+export interface WorkerOptions {
+  concurrency: number;
+  /** Upper bound to wait for a file that does not parse yet (an editor still writing it). */
+  watchDebounceMs: number;
+  stabilityPollMs: number;
+  secrets: string[];
+}
+
+export interface WorkerDeps {
+  source: TaskSource;
+  store: Store;
+  queue: Queue;
+  processor: TaskProcessor;
+  events: EventBus;
+  logger: Logger;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Intake and scheduling: watches for task files, validates them, queues them by priority
+ * and dependencies, claims and runs up to `concurrency` at once. Bad input never stops it.
+ */
+export class Worker {
+  private watcher: FSWatcher | undefined;
+  private readonly inspecting = new Map<string, Promise<void>>();
+  private readonly recheck = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly depCache = new Map<string, DependencyState>();
+  private readonly abort = new AbortController();
+  private stopped = false;
+  /** While true, new tasks are queued but not started: the startup scan must see every task before priorities apply. */
+  private holding = false;
+  private idleWaiters: Array<() => void> = [];
+  private failures = 0;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  /** Reconciles tasks left in progress by a previous process, then queues what is pending. */
+  async start(opts: { watch: boolean }): Promise<void> {
+    this.holding = true;
+    for (const file of await this.deps.source.listInProgress()) await this.resume(file);
+    await Promise.all((await this.deps.source.listPending()).map((file) => this.inspect(file)));
+    this.holding = false;
+    if (opts.watch) {
+      this.watcher = watch(this.deps.source.watchPaths(), {
+        ignoreInitial: true,
+        depth: 1,
+        awaitWriteFinish: false,
+      });
+      const onFile = (file: string) => {
+        if (this.deps.source.isCandidate(file)) void this.inspect(file);
+      };
+      this.watcher.on('add', onFile).on('change', onFile);
+      this.watcher.on('error', (err) => this.deps.logger.error({ err }, 'watcher error'));
+      await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
+    }
+    this.schedule();
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  get failedCount(): number {
+    return this.failures;
+  }
+
+  /** Tasks currently processed (for /health and status). */
+  processing(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Resolves when nothing runs and nothing runnable is queued. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await Promise.all(this.inspecting.values());
+      if (this.running.size === 0 && this.inspecting.size === 0) {
+        await this.refreshDeps();
+        if (!this.hasRunnable()) return;
+        this.schedule();
+      }
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+  }
+
+  private hasRunnable(): boolean {
+    const blocked = this.deps.queue.blocked((d) => this.depState(d)).length;
+    return this.deps.queue.size - blocked > 0;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.recheck.values()) clearTimeout(t);
+    await this.watcher?.close();
+    this.abort.abort(new TpError('Shutting down.', { code: 'ABORTED', retryable: true }));
+    await Promise.allSettled(this.running.values());
+  }
+
+  /** A dependency counts as done once its task is completed (PR merged). */
+  private depState(id: string): DependencyState {
+    return this.depCache.get(id) ?? 'pending';
+  }
+
+  private async refreshDeps(): Promise<void> {
+    for (const { waitingFor } of this.deps.queue.blocked((d) => this.depState(d))) {
+      for (const id of waitingFor) {
+        const found = await this.deps.source.find(id);
+        const state: DependencyState = !found
+          ? 'missing'
+          : found.state === 'completed'
+            ? 'done'
+            : found.state === 'failed'
+              ? 'failed'
+              : 'pending';
+        this.depCache.set(id, state);
+      }
+    }
+  }
+
+  /** Called when a task completes elsewhere (webhook, `pr merge`): dependants may now run. */
+  notifyCompleted(taskId: string): void {
+    this.depCache.set(taskId, 'done');
+    this.schedule();
+  }
+
+  private async resume(file: string): Promise<void> {
+    const res = await this.deps.source.read(file);
+    if (!res.ok) return this.rejectInvalid(file, res.problems, res.taskId);
+    this.deps.events.emit('task.recovered', {
+      taskId: res.task.id,
+      file: path.basename(file),
+      action: 'resumed',
+    });
+    this.launch(file, res.task);
+  }
+
+  /** Waits until a new file stops changing, parses it, and queues it or fails it. */
+  inspect(file: string): Promise<void> {
+    const existing = this.inspecting.get(file);
+    if (existing) return existing;
+    const p = this.inspectNow(file)
+      .catch((err) => this.deps.logger.error({ err, file }, 'intake error'))
+      .finally(() => {
+        this.inspecting.delete(file);
+        this.wake();
+      });
+    this.inspecting.set(file, p);
+    return p;
+  }
+
+  private async inspectNow(file: string): Promise<void> {
+    const first = await stat(file).catch(() => undefined);
+    if (!first) return;
+    let prev = first;
+    const deadline = Date.now() + this.options.watchDebounceMs;
+    for (;;) {
+      await sleep(this.options.stabilityPollMs);
+      const cur = await stat(file).catch(() => undefined);
+      if (!cur) return;
+      if (cur.size === prev.size && cur.mtimeMs === prev.mtimeMs) break;
+      if (Date.now() > deadline) break;
+      prev = cur;
+    }
+    const res = await this.deps.source.read(file);
+    if (!res.ok) {
+      const age = Date.now() - prev.mtimeMs;
+      if (age < this.options.watchDebounceMs && !this.stopped) {
+        // Possibly still being written: look again once the debounce window has passed.
+        clearTimeout(this.recheck.get(file));
+        this.recheck.set(
+          file,
+          setTimeout(
+            () => {
+              this.recheck.delete(file);
+              void this.inspect(file);
+            },
+            this.options.watchDebounceMs - age + 5,
+          ),
+        );
+        return;
+      }
+      return this.rejectInvalid(file, res.problems, res.taskId);
+    }
+    const t = res.task;
+    if (this.running.has(t.id) || this.deps.queue.has(t.id)) return;
+    this.deps.queue.add({
+      taskId: t.id,
+      file,
+      priority: t.priority,
+      enqueuedAt: Date.parse(t.createdAt ?? '') || first.mtimeMs,
+      dependencies: t.dependencies,
+    });
+    this.deps.events.emit('task.queued', {
+      taskId: t.id,
+      file: path.basename(file),
+      priority: t.priority,
+      waitingFor: t.dependencies,
+    });
+    await this.refreshDeps();
+    this.schedule();
+  }
+
+  private async rejectInvalid(
+    file: string,
+    problems: Array<{ message: string; line?: number }>,
+    taskId: string | undefined,
+  ) {
+    const first = problems[0];
+    const message = problems.map((p) => (p.line ? `line ${p.line}: ${p.message}` : p.message)).join('; ');
+    const id = taskId ?? path.basename(file);
+    const error = new TpError(`Invalid task file: ${message}`, { code: 'TASK_INVALID', retryable: false });
+    const { report, log } = failureFiles({
+      taskId: id,
+      filename: path.basename(file),
+      error,
+      stage: 'validate',
+      model: undefined,
+      retryCount: 0,
+      attempts: [],
+      outputTail: undefined,
+      secrets: this.options.secrets,
+      line: first?.line,
+      errorType: 'invalid',
+    });
+    await this.deps.source.toFailed(file, report, log);
+    this.failures++;
+    this.deps.events.emit('task.invalid', {
+      taskId: id,
+      file: path.basename(file),
+      error: message,
+      ...(first?.line ? { line: first.line } : {}),
+    });
+  }
+
+  private schedule(): void {
+    while (!this.stopped && !this.holding && this.running.size < this.options.concurrency) {
+      const item = this.deps.queue.take((d) => this.depState(d));
+      if (!item) break;
+      this.track(item.taskId, this.claimAndRun(item.file));
+    }
+    this.wake();
+  }
+
+  private async claimAndRun(file: string): Promise<void> {
+    const claimed = await this.deps.source.claim(file);
+    if (!claimed) return;
+    const res = await this.deps.source.read(claimed);
+    if (!res.ok) return this.rejectInvalid(claimed, res.problems, res.taskId);
+    await this.execute(claimed, res.task);
+  }
+
+  /** Counts a task as running from the moment it is taken off the queue until it settles. */
+  private track(taskId: string, work: Promise<void>): void {
+    const p = work
+      .catch((err) => {
+        this.failures++;
+        this.deps.logger.error({ err, taskId }, 'pipeline crashed on a task');
+      })
+      .finally(() => {
+        this.running.delete(taskId);
+        this.schedule();
+      });
+    this.running.set(taskId, p);
+  }
+
+  private launch(file: string, task: Task): void {
+    if (this.running.has(task.id)) return;
+    this.track(task.id, this.execute(file, task));
+  }
+
+  private async execute(file: string, task: Task): Promise<void> {
+    const run = this.deps.store.getRun(task.id);
+    this.deps.events.emit('task.claimed', {
+      taskId: task.id,
+      file: path.basename(file),
+      attempt: (run?.attempts ?? 0) + 1,
+    });
+    const outcome = await this.deps.processor.process(file, task, this.abort.signal);
+    if (outcome.status === 'failed') this.failures++;
+  }
+
+  private wake(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

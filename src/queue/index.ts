@@ -1,0 +1,1 @@
+export { type DependencyState, PriorityQueue, type Queue, type QueueItem } from './priority-queue.js';

@@ -1,0 +1,79 @@
+import type { Priority } from '../tasks/types.js';
+
+export interface QueueItem {
+  taskId: string;
+  file: string;
+  priority: Priority;
+  /** Milliseconds since epoch; older first within one priority. */
+  enqueuedAt: number;
+  dependencies: string[];
+}
+
+/** Why a dependency is not yet satisfied: still open, or failed (then the dependent waits for a person). */
+export type DependencyState = 'done' | 'pending' | 'failed' | 'missing';
+
+const RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
+
+/**
+ * Queue seam. The in-process priority queue is the embedded default; a distributed backend
+ * (BullMQ on Redis) implements the same contract for many workers.
+ */
+export interface Queue {
+  add(item: QueueItem): boolean;
+  remove(taskId: string): boolean;
+  has(taskId: string): boolean;
+  take(depState: (id: string) => DependencyState): QueueItem | undefined;
+  blocked(depState: (id: string) => DependencyState): Array<{ item: QueueItem; waitingFor: string[] }>;
+  readonly size: number;
+}
+
+/**
+ * Priority (high, medium, low), then age. A task whose dependencies are not all done is
+ * skipped, not dropped: it runs as soon as they complete.
+ */
+export class PriorityQueue implements Queue {
+  private readonly items = new Map<string, QueueItem>();
+
+  add(item: QueueItem): boolean {
+    if (this.items.has(item.taskId)) return false;
+    this.items.set(item.taskId, item);
+    return true;
+  }
+
+  remove(taskId: string): boolean {
+    return this.items.delete(taskId);
+  }
+
+  has(taskId: string): boolean {
+    return this.items.has(taskId);
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  private ordered(): QueueItem[] {
+    return [...this.items.values()].sort(
+      (a, b) =>
+        RANK[a.priority] - RANK[b.priority] ||
+        a.enqueuedAt - b.enqueuedAt ||
+        a.taskId.localeCompare(b.taskId),
+    );
+  }
+
+  take(depState: (id: string) => DependencyState): QueueItem | undefined {
+    for (const item of this.ordered()) {
+      if (item.dependencies.every((d) => depState(d) === 'done')) {
+        this.items.delete(item.taskId);
+        return item;
+      }
+    }
+    return undefined;
+  }
+
+  blocked(depState: (id: string) => DependencyState): Array<{ item: QueueItem; waitingFor: string[] }> {
+    return this.ordered()
+      .map((item) => ({ item, waitingFor: item.dependencies.filter((d) => depState(d) !== 'done') }))
+      .filter((b) => b.waitingFor.length > 0);
+  }
+}

@@ -1,0 +1,61 @@
+/** Schema migrations, applied in order; `user_version` records how far a database has come. */
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE runs (
+     task_id TEXT PRIMARY KEY,
+     file TEXT NOT NULL,
+     format TEXT NOT NULL,
+     state TEXT NOT NULL,
+     stage TEXT,
+     branch TEXT,
+     commit_sha TEXT,
+     pr_number INTEGER,
+     pr_url TEXT,
+     model_used TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     retry_count INTEGER NOT NULL DEFAULT 0,
+     error TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE attempts (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     task_id TEXT NOT NULL,
+     attempt_number INTEGER NOT NULL,
+     model TEXT NOT NULL,
+     host TEXT,
+     started_at TEXT NOT NULL,
+     duration_ms INTEGER,
+     code TEXT,
+     error TEXT,
+     error_type TEXT,
+     output_tail TEXT
+   );
+   CREATE INDEX attempts_task ON attempts(task_id);
+   CREATE TABLE pull_requests (
+     number INTEGER PRIMARY KEY AUTOINCREMENT,
+     repo TEXT NOT NULL,
+     head TEXT NOT NULL,
+     base TEXT NOT NULL,
+     title TEXT NOT NULL,
+     body TEXT NOT NULL,
+     labels TEXT NOT NULL DEFAULT '[]',
+     state TEXT NOT NULL,
+     task_id TEXT,
+     created_at TEXT NOT NULL,
+     merged_at TEXT
+   );
+   CREATE TABLE pr_comments (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     pr_number INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE deliveries (id TEXT PRIMARY KEY, received_at TEXT NOT NULL);
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts TEXT NOT NULL,
+     name TEXT NOT NULL,
+     task_id TEXT,
+     payload TEXT NOT NULL
+   );`,
+];

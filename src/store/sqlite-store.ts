@@ -1,0 +1,218 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './schema.js';
+import type { AttemptRecord, PullRequestRecord, RunRecord, RunState, Store } from './types.js';
+
+type Row = Record<string, unknown>;
+
+const toRun = (r: Row): RunRecord => ({
+  taskId: String(r.task_id),
+  file: String(r.file),
+  format: r.format as RunRecord['format'],
+  state: r.state as RunState,
+  stage: (r.stage as string | null) ?? undefined,
+  branch: (r.branch as string | null) ?? undefined,
+  commitSha: (r.commit_sha as string | null) ?? undefined,
+  prNumber: (r.pr_number as number | null) ?? undefined,
+  prUrl: (r.pr_url as string | null) ?? undefined,
+  modelUsed: (r.model_used as string | null) ?? undefined,
+  attempts: Number(r.attempts),
+  retryCount: Number(r.retry_count),
+  error: (r.error as string | null) ?? undefined,
+  updatedAt: String(r.updated_at),
+});
+
+const toPr = (r: Row): PullRequestRecord => ({
+  number: Number(r.number),
+  repo: String(r.repo),
+  head: String(r.head),
+  base: String(r.base),
+  title: String(r.title),
+  body: String(r.body),
+  labels: JSON.parse(String(r.labels)) as string[],
+  state: r.state as PullRequestRecord['state'],
+  taskId: (r.task_id as string | null) ?? undefined,
+  createdAt: String(r.created_at),
+  mergedAt: (r.merged_at as string | null) ?? undefined,
+});
+
+/**
+ * The embedded store: one SQLite file in WAL mode. WAL with synchronous=NORMAL survives a
+ * killed process (the case we test); only a power cut can lose the last transactions.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  getRun(taskId: string): RunRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM runs WHERE task_id = ?').get(taskId) as Row | undefined;
+    return r ? toRun(r) : undefined;
+  }
+
+  listRuns(state?: RunState): RunRecord[] {
+    const rows = state
+      ? this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY updated_at').all(state)
+      : this.db.prepare('SELECT * FROM runs ORDER BY updated_at').all();
+    return (rows as Row[]).map(toRun);
+  }
+
+  upsertRun(run: Partial<RunRecord> & Pick<RunRecord, 'taskId'>): RunRecord {
+    const now = new Date().toISOString();
+    const prev = this.getRun(run.taskId);
+    const merged = { ...prev, ...run };
+    this.db
+      .prepare(
+        `INSERT INTO runs (task_id, file, format, state, stage, branch, commit_sha, pr_number, pr_url, model_used,
+           attempts, retry_count, error, created_at, updated_at)
+         VALUES (@taskId, @file, @format, @state, @stage, @branch, @commitSha, @prNumber, @prUrl, @modelUsed,
+           @attempts, @retryCount, @error, @now, @now)
+         ON CONFLICT(task_id) DO UPDATE SET file=@file, format=@format, state=@state, stage=@stage, branch=@branch,
+           commit_sha=@commitSha, pr_number=@prNumber, pr_url=@prUrl, model_used=@modelUsed, attempts=@attempts,
+           retry_count=@retryCount, error=@error, updated_at=@now`,
+      )
+      .run({
+        taskId: merged.taskId,
+        file: merged.file ?? '',
+        format: merged.format ?? 'folders',
+        state: merged.state ?? 'queued',
+        stage: merged.stage ?? null,
+        branch: merged.branch ?? null,
+        commitSha: merged.commitSha ?? null,
+        prNumber: merged.prNumber ?? null,
+        prUrl: merged.prUrl ?? null,
+        modelUsed: merged.modelUsed ?? null,
+        attempts: merged.attempts ?? 0,
+        retryCount: merged.retryCount ?? 0,
+        error: merged.error ?? null,
+        now,
+      });
+    return this.getRun(run.taskId)!;
+  }
+
+  addAttempt(a: AttemptRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO attempts (task_id, attempt_number, model, host, started_at, duration_ms, code, error, error_type, output_tail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        a.taskId,
+        a.attemptNumber,
+        a.model,
+        a.host ?? null,
+        a.startedAt,
+        a.durationMs ?? null,
+        a.code ?? null,
+        a.error ?? null,
+        a.errorType ?? null,
+        a.outputTail ?? null,
+      );
+  }
+
+  listAttempts(taskId: string): AttemptRecord[] {
+    const rows = this.db.prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY id').all(taskId) as Row[];
+    return rows.map((r) => ({
+      taskId: String(r.task_id),
+      attemptNumber: Number(r.attempt_number),
+      model: String(r.model),
+      host: (r.host as string | null) ?? undefined,
+      startedAt: String(r.started_at),
+      durationMs: (r.duration_ms as number | null) ?? undefined,
+      code: (r.code as string | null) ?? undefined,
+      error: (r.error as string | null) ?? undefined,
+      errorType: (r.error_type as AttemptRecord['errorType'] | null) ?? undefined,
+      outputTail: (r.output_tail as string | null) ?? undefined,
+    }));
+  }
+
+  createPullRequest(
+    pr: Omit<PullRequestRecord, 'number' | 'createdAt' | 'state' | 'mergedAt'>,
+  ): PullRequestRecord {
+    const info = this.db
+      .prepare(
+        `INSERT INTO pull_requests (repo, head, base, title, body, labels, state, task_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+      )
+      .run(
+        pr.repo,
+        pr.head,
+        pr.base,
+        pr.title,
+        pr.body,
+        JSON.stringify(pr.labels),
+        pr.taskId ?? null,
+        new Date().toISOString(),
+      );
+    return this.getPullRequest(Number(info.lastInsertRowid))!;
+  }
+
+  getPullRequest(num: number): PullRequestRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM pull_requests WHERE number = ?').get(num) as Row | undefined;
+    return r ? toPr(r) : undefined;
+  }
+
+  findOpenPullRequest(repo: string, head: string): PullRequestRecord | undefined {
+    const r = this.db
+      .prepare(
+        "SELECT * FROM pull_requests WHERE repo = ? AND head = ? AND state = 'open' ORDER BY number DESC",
+      )
+      .get(repo, head) as Row | undefined;
+    return r ? toPr(r) : undefined;
+  }
+
+  listPullRequests(): PullRequestRecord[] {
+    return (this.db.prepare('SELECT * FROM pull_requests ORDER BY number').all() as Row[]).map(toPr);
+  }
+
+  setPullRequestState(num: number, state: PullRequestRecord['state']): void {
+    this.db
+      .prepare('UPDATE pull_requests SET state = ?, merged_at = ? WHERE number = ?')
+      .run(state, state === 'merged' ? new Date().toISOString() : null, num);
+  }
+
+  addComment(prNumber: number, body: string): void {
+    this.db
+      .prepare('INSERT INTO pr_comments (pr_number, body, created_at) VALUES (?, ?, ?)')
+      .run(prNumber, body, new Date().toISOString());
+  }
+
+  listComments(prNumber: number): string[] {
+    const rows = this.db
+      .prepare('SELECT body FROM pr_comments WHERE pr_number = ? ORDER BY id')
+      .all(prNumber) as Row[];
+    return rows.map((r) => String(r.body));
+  }
+
+  /** Records a webhook delivery id; false when it was seen before (a replay). */
+  markDelivery(id: string): boolean {
+    const res = this.db
+      .prepare('INSERT OR IGNORE INTO deliveries (id, received_at) VALUES (?, ?)')
+      .run(id, new Date().toISOString());
+    return res.changes === 1;
+  }
+
+  audit(name: string, taskId: string | undefined, payload: unknown): void {
+    this.db
+      .prepare('INSERT INTO audit (ts, name, task_id, payload) VALUES (?, ?, ?, ?)')
+      .run(new Date().toISOString(), name, taskId ?? null, JSON.stringify(payload));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

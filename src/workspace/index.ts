@@ -1,0 +1,3 @@
+export { type GitLog, type GitOptions, git, redact } from './git.js';
+export { ensurePerTaskRepo, gitTopLevel } from './target.js';
+export { type PreparedWorktree, TASK_TRAILER, Workspace, type WorkspaceOptions } from './workspace.js';

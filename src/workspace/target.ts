@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { git } from './git.js';
+
+/** The git top level holding `dir`, or undefined when `dir` is not inside a work tree. */
+export async function gitTopLevel(dir: string): Promise<string | undefined> {
+  try {
+    return await git(['rev-parse', '--show-toplevel'], { cwd: dir });
+  } catch {
+    return undefined;
+  }
+}
+
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/**
+ * The original tool's layout: a fresh bare repository per task under `repos/`, with one
+ * empty commit on the base branch so a worktree can start from it. Kept for users who
+ * want it (`repository.perTaskRepo`, or no target repository at all).
+ */
+export async function ensurePerTaskRepo(
+  reposDir: string,
+  taskId: string,
+  baseBranch: string,
+): Promise<string> {
+  const dir = path.join(reposDir, `task-${taskId}.git`);
+  if (existsSync(path.join(dir, 'HEAD'))) return dir;
+  await mkdir(dir, { recursive: true });
+  await git(['init', '--quiet', '--bare', dir], { cwd: reposDir });
+  await git(['symbolic-ref', 'HEAD', `refs/heads/${baseBranch}`], { cwd: dir });
+  const env = {
+    GIT_AUTHOR_NAME: 'Ticket Processor',
+    GIT_AUTHOR_EMAIL: 'processor@localhost',
+    GIT_COMMITTER_NAME: 'Ticket Processor',
+    GIT_COMMITTER_EMAIL: 'processor@localhost',
+  };
+  const sha = await git(['commit-tree', EMPTY_TREE, '-m', `Start of task ${taskId}`], { cwd: dir, env });
+  await git(['update-ref', `refs/heads/${baseBranch}`, sha], { cwd: dir });
+  return dir;
+}

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TpError } from '../errors/index.js';
+import type { PushAuth } from '../forges/types.js';
+import { type GitLog, git } from './git.js';
+
+export interface WorkspaceOptions {
+  /** The `folders.repos` directory: caches and worktrees live here. */
+  reposDir: string;
+  author: { name: string; email: string };
+  signCommits: boolean;
+  pushRetries: number;
+  pushRetryDelayMs: number;
+  secrets: string[];
+  log?: GitLog;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PreparedWorktree {
+  dir: string;
+  branch: string;
+  baseSha: string;
+  /** Remote branch head before we touched it (for --force-with-lease), '' when absent. */
+  remoteBranchSha: string;
+}
+
+/** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
+export const TASK_TRAILER = 'Ticket-Processor-Task';
+
+const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Git worktrees of the target repository. Each target gets one bare cache clone under
+ * `repos/cache/`; every task works in its own worktree on its own branch, so concurrent
+ * tasks never share a working tree or an index.
+ */
+export class Workspace {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: WorkspaceOptions) {}
+
+  private g(args: string[], cwd: string, auth?: PushAuth) {
+    return git(args, { cwd, auth, secrets: this.options.secrets }, this.options.log);
+  }
+
+  /** Serialises operations on one cache repository (fetch, worktree add/remove take shared locks). */
+  private async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.locks.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    }
+  }
+
+  cacheDir(remote: string): string {
+    const slug =
+      path.basename(remote.replace(/\.git\/?$/, '').replace(/\/+$/, '')).replace(/[^\w.-]/g, '_') || 'repo';
+    const hash = createHash('sha1').update(remote).digest('hex').slice(0, 8);
+    return path.join(this.options.reposDir, 'cache', `${slug}-${hash}.git`);
+  }
+
+  worktreeDir(branch: string): string {
+    return path.join(this.options.reposDir, 'worktrees', branch.replace(/[^\w.-]/g, '_'));
+  }
+
+  /** Clones (once) and fetches the target, returning the cache directory. */
+  async sync(remote: string, baseBranch: string, auth?: PushAuth): Promise<string> {
+    const cache = this.cacheDir(remote);
+    return this.exclusive(cache, async () => {
+      if (!existsSync(path.join(cache, 'HEAD'))) {
+        await mkdir(path.dirname(cache), { recursive: true });
+        await rm(cache, { recursive: true, force: true });
+        await this.g(['clone', '--bare', '--quiet', remote, cache], this.options.reposDir, auth);
+      }
+      await this.g(
+        [
+          'fetch',
+          '--quiet',
+          '--prune',
+          'origin',
+          `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`,
+        ],
+        cache,
+        auth,
+      ).catch((err: unknown) => {
+        throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
+          code: 'GIT_FAILED',
+          retryable: TpError.isInstance(err) && err.retryable,
+          cause: err,
+          hint: `Check repository.url and that branch "${baseBranch}" exists (repository.baseBranch).`,
+        });
+      });
+      return cache;
+    });
+  }
+
+  /** Head of `branch` on the remote, or '' when the branch does not exist there. */
+  async remoteHead(remote: string, branch: string, auth?: PushAuth): Promise<string> {
+    const out = await this.g(
+      ['ls-remote', '--heads', remote, `refs/heads/${branch}`],
+      this.options.reposDir,
+      auth,
+    );
+    return out.split(/\s+/)[0] ?? '';
+  }
+
+  /** Reads the task trailer of a commit in the cache, if that commit is there. */
+  async commitTaskId(cache: string, sha: string): Promise<string | undefined> {
+    const msg = await this.g(['log', '-1', '--format=%B', sha], cache).catch(() => '');
+    const m = new RegExp(`^${TASK_TRAILER}: (.+)$`, 'm').exec(msg);
+    return m?.[1]?.trim();
+  }
+
+  /** A fresh worktree on `branch`, starting at the remote base branch. Any residue of a previous attempt is removed. */
+  async prepare(
+    remote: string,
+    baseBranch: string,
+    branch: string,
+    auth?: PushAuth,
+  ): Promise<PreparedWorktree> {
+    const cache = await this.sync(remote, baseBranch, auth);
+    const dir = this.worktreeDir(branch);
+    return this.exclusive(cache, async () => {
+      await this.removeWorktree(cache, dir);
+      await mkdir(path.dirname(dir), { recursive: true });
+      await this.g(
+        ['worktree', 'add', '--quiet', '-B', branch, dir, `refs/remotes/origin/${baseBranch}`],
+        cache,
+      );
+      const baseSha = await this.g(['rev-parse', 'HEAD'], dir);
+      const remoteBranchSha = await this.remoteHead(remote, branch, auth);
+      return { dir, branch, baseSha, remoteBranchSha };
+    });
+  }
+
+  /** Discards whatever an agent did in the worktree (before a fallback attempt). */
+  async reset(wt: PreparedWorktree): Promise<void> {
+    await this.g(['reset', '--hard', '--quiet', wt.baseSha], wt.dir);
+    await this.g(['clean', '-fdq'], wt.dir);
+  }
+
+  private async removeWorktree(cache: string, dir: string): Promise<void> {
+    if (existsSync(dir)) {
+      await this.g(['worktree', 'remove', '--force', dir], cache).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+    await this.g(['worktree', 'prune'], cache);
+  }
+
+  async cleanup(remote: string, wt: { dir: string }): Promise<void> {
+    const cache = this.cacheDir(remote);
+    if (!existsSync(cache)) return;
+    await this.exclusive(cache, () => this.removeWorktree(cache, wt.dir));
+  }
+
+  /** Files changed by the agent (porcelain lines). */
+  async changes(wt: PreparedWorktree): Promise<string[]> {
+    const out = await this.g(['status', '--porcelain', '--untracked-files=all'], wt.dir);
+    return out.split('\n').filter((l) => l.trim() !== '');
+  }
+
+  async diff(wt: PreparedWorktree): Promise<string> {
+    await this.g(['add', '-A'], wt.dir);
+    return this.g(['diff', '--cached', '--no-color'], wt.dir);
+  }
+
+  /** Commits everything in the worktree, with the task trailer; returns the commit sha. */
+  async commit(wt: PreparedWorktree, message: string, taskId: string): Promise<string> {
+    await this.g(['add', '-A'], wt.dir);
+    const { name, email } = this.options.author;
+    const args = [
+      '-c',
+      `user.name=${name}`,
+      '-c',
+      `user.email=${email}`,
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '-m',
+      message,
+      '-m',
+      `${TASK_TRAILER}: ${taskId}`,
+    ];
+    if (this.options.signCommits) args.push('-S');
+    await this.g(args, wt.dir);
+    return this.g(['rev-parse', 'HEAD'], wt.dir);
+  }
+
+  /**
+   * Pushes the task branch with retries. `--force-with-lease` against the head we saw when the
+   * worktree was made: we replace our own stale branch, never someone else's newer work.
+   */
+  async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
+    const sleep = this.options.sleep ?? sleepDefault;
+    const attempts = Math.max(1, this.options.pushRetries);
+    const lease = `--force-with-lease=refs/heads/${wt.branch}:${wt.remoteBranchSha}`;
+    for (let i = 1; ; i++) {
+      try {
+        await this.g(
+          ['push', '--quiet', '--no-verify', lease, remote, `HEAD:refs/heads/${wt.branch}`],
+          wt.dir,
+          auth,
+        );
+        return;
+      } catch (err) {
+        if (i >= attempts || !(TpError.isInstance(err) && err.retryable)) {
+          throw new TpError(`Push of ${wt.branch} failed after ${i} attempt(s): ${(err as Error).message}`, {
+            code: 'PUSH_FAILED',
+            retryable: TpError.isInstance(err) && err.retryable,
+            cause: err,
+            hint: 'Check that the remote is reachable and the token may push; then run `ticket-processor retry-failed`.',
+          });
+        }
+        await sleep(this.options.pushRetryDelayMs * 2 ** (i - 1));
+      }
+    }
+  }
+}
