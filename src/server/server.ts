@@ -87,6 +87,12 @@ export function createServer(deps: ServerDeps): TpServer {
   return {
     app,
     async listen(port, host) {
+      if (deps.createTask && !deps.apiToken && !isLoopback(host)) {
+        app.log.warn(
+          { host },
+          'POST /api/tasks is reachable from the network without a token: set an API token or bind webhook.host to 127.0.0.1',
+        );
+      }
       await app.listen({ port, host });
       const address = app.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
@@ -95,4 +101,8 @@ export function createServer(deps: ServerDeps): TpServer {
     },
     close: () => app.close(),
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

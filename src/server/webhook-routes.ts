@@ -121,7 +121,12 @@ export function webhookRoutes(deps: Deps) {
         );
         return finish(401, 'no-secret', 'webhook secret not configured on this server');
       }
-      req.log.warn({ forge, ip: req.ip, reason: verdict.reason, deliveryId: delivery }, 'webhook refused');
+      req.log.warn(
+        { forge, ip: req.ip, reason: verdict.reason, deliveryId: delivery },
+        verdict.reason === 'missing-signature'
+          ? `webhook refused: unsigned; enter the same secret in the ${forge} webhook settings`
+          : 'webhook refused: signature does not match the configured secret',
+      );
       return finish(
         401,
         'unauthorized',

@@ -112,3 +112,38 @@ describe('listen and close', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 });
+
+describe('listen warnings', () => {
+  it('warns when the task API is reachable from the network without a token', async () => {
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
+    const server = createServer({
+      webhookPath: '/webhook',
+      secrets: { gitea: FIXTURE_SECRET },
+      maxBodyBytes: 1024,
+      rateLimitPerMinute: 10,
+      onForgeEvent: async () => ({ status: 'ignored' }),
+      health: () => ({ status: 'ok', queueSize: 0, queuePending: 0, processing: [] }),
+      createTask: async () => ({ id: '1', file: 'task-1.md' }),
+      logger,
+    });
+    await server.listen(0, '0.0.0.0');
+    await server.close();
+    expect(lines.join('')).toContain('without a token');
+    const local = createServer({
+      webhookPath: '/webhook',
+      secrets: { gitea: FIXTURE_SECRET },
+      maxBodyBytes: 1024,
+      rateLimitPerMinute: 10,
+      onForgeEvent: async () => ({ status: 'ignored' }),
+      health: () => ({ status: 'ok', queueSize: 0, queuePending: 0, processing: [] }),
+      createTask: async () => ({ id: '1', file: 'task-1.md' }),
+      logger,
+    });
+    lines.length = 0;
+    await local.listen(0, '127.0.0.1');
+    await local.close();
+    expect(lines.join('')).not.toContain('without a token');
+  });
+});
