@@ -61,3 +61,29 @@ export interface FallbackResult<T> {
   hostUsed: string;
   attempts: ModelAttempt[];
 }
+
+/** A failed attempt, as `failed/<file>.error.json` records it. */
+export interface FailedModelAttempt {
+  attemptNumber: number;
+  model: string;
+  host: string | undefined;
+  error: string;
+  code: ErrorCode;
+  errorType: 'transient' | 'permanent';
+  durationMs: number;
+}
+
+/** The failed entries of an attempt list, in the error.json shape. */
+export function failedAttempts(attempts: readonly ModelAttempt[]): FailedModelAttempt[] {
+  return attempts
+    .filter((a) => !a.ok)
+    .map((a) => ({
+      attemptNumber: a.attemptNumber,
+      model: a.model,
+      host: a.host,
+      error: a.error ?? 'unknown error',
+      code: a.code ?? 'INTERNAL',
+      errorType: a.errorType ?? 'permanent',
+      durationMs: a.durationMs,
+    }));
+}

@@ -6,7 +6,9 @@ export {
 } from './breaker.js';
 export { classifyModelError, isHostFailure, type ModelErrorContext } from './classify-model-error.js';
 export {
+  type FailedModelAttempt,
   type FallbackResult,
+  failedAttempts,
   type ModelAttempt,
   type ModelChainOptions,
   modelChain,

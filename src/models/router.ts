@@ -1,14 +1,20 @@
 import { TpError } from '../errors/index.js';
 import type { BreakerOptions, BreakerPermit } from './breaker.js';
 import { classifyModelError, isHostFailure } from './classify-model-error.js';
-import type { FallbackResult, ModelAttempt } from './fallback.js';
+import {
+  type FailedModelAttempt,
+  type FallbackResult,
+  failedAttempts,
+  type ModelAttempt,
+} from './fallback.js';
 import { HealthChecker, type HealthCheckOptions } from './health.js';
 import { Host, type HostConfig, type HostHealth } from './host.js';
 import { canonicalModel, stripProvider } from './names.js';
 import { type OllamaClientOptions, OllamaModelClient } from './ollama-client.js';
+import { notFound, record, summarise, withAttempts } from './outcome.js';
 import { backoffSchedule, type RetryOptions, sleep } from './retry.js';
 import type { ChatRequest, ChatResult, ModelClient, ModelEvent, ModelEventListener } from './types.js';
-import { describeWait } from './wait-reason.js';
+import { abortReason, describeWait, waitForChange } from './wait-reason.js';
 
 export interface ModelRouterOptions {
   hosts: HostConfig[];
@@ -40,6 +46,10 @@ export interface AttemptContext {
 
 export interface RunOptions {
   signal?: AbortSignal;
+  /** Called as each attempt ends (success or failure), e.g. to emit `attempt.failed`. */
+  onAttempt?: (attempt: ModelAttempt) => void;
+  /** Attached to the thrown error (`TpError.taskId`). */
+  taskId?: string;
   /** Overrides `maxWaitMs` for this run: the total time the whole chain may wait for hosts. */
   maxWaitMs?: number;
 }
@@ -122,6 +132,38 @@ export class ModelRouter {
   }
 
   /**
+   * `runWithFallback` in the shape of the pipeline's `AttemptRunner`: `attempts` lists the failed
+   * attempts only (what error.json records) and `host` is the host that succeeded.
+   */
+  async run<T>(
+    chain: string[],
+    fn: (ctx: AttemptContext) => Promise<T>,
+    opts: { taskId: string; signal: AbortSignal; onAttempt?: (attempt: ModelAttempt) => void },
+  ): Promise<{ result: T; modelUsed: string; host: string; attempts: FailedModelAttempt[] }> {
+    try {
+      const r = await this.runWithFallback(chain, fn, opts);
+      return {
+        result: r.result,
+        modelUsed: r.modelUsed,
+        host: r.hostUsed,
+        attempts: failedAttempts(r.attempts),
+      };
+    } catch (err) {
+      const e = classifyModelError(err);
+      const attempts = e.details.attempts as ModelAttempt[] | undefined;
+      const failed = attempts ? failedAttempts(attempts) : [];
+      throw new TpError(e.message, {
+        code: e.code,
+        retryable: e.retryable,
+        hint: e.hint,
+        taskId: opts.taskId,
+        cause: e.cause ?? e,
+        details: { ...e.details, attempts: failed },
+      });
+    }
+  }
+
+  /**
    * Tries each model of `chain` in order (with retries per model) until `fn` succeeds. Every
    * call is recorded in `attempts`; when all models fail, the thrown `TpError` carries them in
    * `details.attempts`, with the code and retryability of the last failure (MODEL_NOT_FOUND
@@ -141,12 +183,13 @@ export class ModelRouter {
     const errors: TpError[] = [];
     for (const [i, model] of models.entries()) {
       try {
-        const { result, host } = await this.runOnModel(model, fn, attempts, deadline, options.signal);
+        const { result, host } = await this.runOnModel(model, fn, attempts, deadline, options);
         return { result, modelUsed: model, hostUsed: host, attempts };
       } catch (err) {
         const error = classifyModelError(err, { model });
         errors.push(error);
-        if (error.code === 'ABORTED' || options.signal?.aborted) throw withAttempts(error, attempts);
+        if (error.code === 'ABORTED' || options.signal?.aborted)
+          throw withAttempts(error, attempts, options.taskId);
         const next = models[i + 1];
         if (next)
           this.emitEvent({
@@ -158,7 +201,7 @@ export class ModelRouter {
           });
       }
     }
-    throw summarise(models, errors, attempts);
+    throw summarise(models, errors, attempts, options.taskId);
   }
 
   /** Calls `fn` on one model with retries; waits for hosts while they are OPEN. */
@@ -167,8 +210,17 @@ export class ModelRouter {
     fn: (ctx: AttemptContext) => Promise<T>,
     attempts: ModelAttempt[],
     deadline: number,
-    signal: AbortSignal | undefined,
+    options: RunOptions,
   ): Promise<{ result: T; host: string }> {
+    const signal = options.signal;
+    const note = (a: ModelAttempt) => {
+      attempts.push(a);
+      try {
+        options.onAttempt?.(a);
+      } catch {
+        // An observer must not change the outcome.
+      }
+    };
     const nextDelay = backoffSchedule({
       ...this.options.retry,
       random: this.options.retry.random ?? this.random,
@@ -188,7 +240,7 @@ export class ModelRouter {
           attemptNumber: attempts.length + 1,
         });
         lease.host.settle(lease.permit, undefined);
-        attempts.push(record(model, lease.host.url, attempts.length + 1, startedAt));
+        note(record(model, lease.host.url, attempts.length + 1, startedAt));
         return { result, host: lease.host.url };
       } catch (err) {
         const error = classifyModelError(err, { model, ...(lease ? { host: lease.host.url } : {}) });
@@ -196,7 +248,7 @@ export class ModelRouter {
           lease.host.settle(lease.permit, error, signal);
           if (error.code === 'MODEL_NOT_FOUND') lease.host.forgetModel(model);
         }
-        attempts.push(record(model, lease?.host.url, attempts.length + 1, startedAt, error));
+        note(record(model, lease?.host.url, attempts.length + 1, startedAt, error));
         if (signal?.aborted || !error.retryable || error.code === 'CIRCUIT_OPEN') throw error;
         // The host is now OPEN: the outage is the breaker's business, so wait (acquire) instead
         // of spending a retry. Another host serving the model is used at once if there is one.
@@ -281,91 +333,4 @@ export class ModelRouter {
     }
     return undefined;
   }
-}
-
-function record(
-  model: string,
-  host: string | undefined,
-  n: number,
-  startedAt: number,
-  error?: TpError,
-): ModelAttempt {
-  return {
-    model,
-    host,
-    attemptNumber: n,
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: Date.now() - startedAt,
-    ok: !error,
-    ...(error ? { error: error.message, code: error.code, errorType: error.errorType } : {}),
-  };
-}
-
-function notFound(model: string, hosts: Host[]): TpError {
-  const name = canonicalModel(model);
-  return new TpError(
-    `Model ${name} is not installed on any Ollama host (${hosts.map((h) => h.url).join(', ')})`,
-    {
-      code: 'MODEL_NOT_FOUND',
-      retryable: false,
-      hint: `Run \`ollama pull ${name}\` on one of the hosts, or choose another model.`,
-      details: { model: name, hosts: hosts.map((h) => h.url) },
-    },
-  );
-}
-
-function withAttempts(error: TpError, attempts: ModelAttempt[]): TpError {
-  return new TpError(error.message, {
-    code: error.code,
-    retryable: error.retryable,
-    hint: error.hint,
-    cause: error,
-    details: { ...error.details, attempts },
-  });
-}
-
-function summarise(models: string[], errors: TpError[], attempts: ModelAttempt[]): TpError {
-  const last = errors[errors.length - 1]!;
-  const allMissing = errors.every((e) => e.code === 'MODEL_NOT_FOUND');
-  const lines = models.map((m, i) => `${m}: ${errors[i]?.message ?? 'not tried'}`);
-  return new TpError(`All ${models.length} model(s) failed — ${lines.join('; ')}`, {
-    code: allMissing ? 'MODEL_NOT_FOUND' : last.code,
-    retryable: allMissing ? false : last.retryable,
-    hint: allMissing
-      ? `Run \`ollama pull ${canonicalModel(models[0]!)}\` (or another model of the chain) on an Ollama host.`
-      : last.hint,
-    cause: last,
-    details: { attempts, models },
-  });
-}
-
-function abortReason(signal: AbortSignal): TpError {
-  if (TpError.isInstance(signal.reason)) return signal.reason;
-  return new TpError('Cancelled while waiting for an Ollama host', {
-    code: 'ABORTED',
-    retryable: true,
-    cause: signal.reason,
-  });
-}
-
-/** Resolves when any candidate's breaker changes or `deadline` passes; rejects on abort. */
-function waitForChange(hosts: Host[], deadline: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const offs = hosts.map((h) => h.breaker.onChange(done));
-    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-    const onAbort = () => {
-      cleanup();
-      reject(abortReason(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    function cleanup() {
-      clearTimeout(timer);
-      for (const off of offs) off();
-      signal?.removeEventListener('abort', onAbort);
-    }
-    function done() {
-      cleanup();
-      resolve();
-    }
-  });
 }

@@ -1,3 +1,4 @@
+import { TpError } from '../errors/index.js';
 import type { Host } from './host.js';
 import { stripProvider } from './names.js';
 
@@ -17,4 +18,40 @@ export function describeWait(model: string, hosts: readonly Host[]): string {
     .map((h) => `${h.url} ${h.breaker.state}${h.breaker.state === 'HALF_OPEN' ? ' (probe in flight)' : ''}`)
     .join(', ');
   return `no host for ${name} admits calls (${detail})${next}`;
+}
+
+/** The error for a wait ended by `signal`. */
+export function abortReason(signal: AbortSignal): TpError {
+  if (TpError.isInstance(signal.reason)) return signal.reason;
+  return new TpError('Cancelled while waiting for an Ollama host', {
+    code: 'ABORTED',
+    retryable: true,
+    cause: signal.reason,
+  });
+}
+
+/** Resolves when any candidate's breaker changes or `deadline` passes; rejects on abort. */
+export function waitForChange(
+  hosts: Host[],
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offs = hosts.map((h) => h.breaker.onChange(done));
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    const onAbort = () => {
+      cleanup();
+      reject(abortReason(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function cleanup() {
+      clearTimeout(timer);
+      for (const off of offs) off();
+      signal?.removeEventListener('abort', onAbort);
+    }
+    function done() {
+      cleanup();
+      resolve();
+    }
+  });
 }

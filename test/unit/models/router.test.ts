@@ -6,6 +6,7 @@ import {
   ModelRouter,
   type ModelRouterOptions,
 } from '../../../src/models/index.js';
+import type { AttemptRunner } from '../../../src/pipeline/types.js';
 import { ScriptedClient } from './scripted-client.js';
 
 const A = 'http://a:11434';
@@ -225,6 +226,42 @@ describe('ModelRouter', () => {
     expect(r.attempts.at(-1)).toMatchObject({ ok: true });
     expect(r.attempts.filter((a) => !a.ok).every((a) => a.code === 'NETWORK')).toBe(true);
     expect(client.calls.filter((c) => c.observed === 'OPEN')).toEqual([]);
+  });
+
+  it('run() is the pipeline AttemptRunner: failed attempts only, task id on the error', async () => {
+    s = setup([{ url: A, installed: ['a:latest', 'b:latest'] }]);
+    const runner: AttemptRunner = s.router;
+    const seen: number[] = [];
+    s.clients.get(A)!.chatFailures.push(new TpError('bad', { code: 'MODEL_BAD_REQUEST', retryable: false }));
+    const ok = await runner.run(
+      ['a', 'b'],
+      ({ model, host, signal }) => s!.clients.get(host)!.chat({ model, messages: [], signal }),
+      { taskId: '7', signal: new AbortController().signal },
+    );
+    expect(ok).toMatchObject({ modelUsed: 'b', host: A });
+    expect(ok.attempts).toEqual([
+      {
+        attemptNumber: 1,
+        model: 'a',
+        host: A,
+        error: expect.stringContaining('bad'),
+        code: 'MODEL_BAD_REQUEST',
+        errorType: 'permanent',
+        durationMs: 0,
+      },
+    ]);
+    const err = (await s.router
+      .run(['zzz'], async () => 'never', {
+        taskId: '8',
+        signal: new AbortController().signal,
+        onAttempt: (a) => seen.push(a.attemptNumber),
+      })
+      .catch((e) => e)) as TpError;
+    expect(err).toMatchObject({ code: 'MODEL_NOT_FOUND', taskId: '8' });
+    expect(err.details.attempts).toEqual([
+      expect.objectContaining({ model: 'zzz', code: 'MODEL_NOT_FOUND' }),
+    ]);
+    expect(seen).toEqual([1]);
   });
 
   it('gives up with a retryable CIRCUIT_OPEN after maxWaitMs', async () => {
