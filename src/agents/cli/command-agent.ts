@@ -1,9 +1,10 @@
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
+import { type AgentEnvOptions, agentEnv } from './env.js';
 import { lastLine, processFailure, tailOf } from './outcome.js';
 import { runProcess } from './process-runner.js';
 import { renderCommandTemplate } from './shell-template.js';
 
-export interface CommandAgentOptions {
+export interface CommandAgentOptions extends AgentEnvOptions {
   /** Shell template (`agent.command`), e.g. `aider --model ollama_chat/{model} --message-file {promptFile}`. */
   command: string;
   /** Base environment for the child (the composition root passes `process.env`). */
@@ -14,28 +15,6 @@ export interface CommandAgentOptions {
   killGraceMs?: number;
   /** Shown in messages; default `command`. */
   name?: string;
-}
-
-/** The variables every CLI agent exports to its child, as documented for `agent.command`. */
-export function agentEnv(
-  base: Record<string, string | undefined>,
-  input: AgentRunInput,
-): Record<string, string | undefined> {
-  return {
-    ...base,
-    TP_TASK_ID: input.task.id,
-    TP_TASK_FILE: input.taskFile,
-    TP_PROMPT_FILE: input.promptFile,
-    TP_MODEL: input.model,
-    TP_WORKDIR: input.workdir,
-    TP_FOLLOW_UP: input.followUp,
-    OLLAMA_HOST: input.ollamaHost,
-    // Tools that would otherwise page output or ask questions on a terminal.
-    CI: base.CI ?? '1',
-    GIT_TERMINAL_PROMPT: '0',
-    PAGER: 'cat',
-    GIT_PAGER: 'cat',
-  };
 }
 
 /**
@@ -63,7 +42,7 @@ export class CommandAgent implements Agent {
     const res = await runProcess({
       command,
       cwd: input.workdir,
-      env: agentEnv(this.opts.env, input),
+      env: agentEnv(this.opts.env, input, this.opts),
       timeoutMs: input.budget.timeoutMs,
       signal: input.signal,
       onOutput: input.onOutput ? (chunk) => input.onOutput?.(chunk) : undefined,

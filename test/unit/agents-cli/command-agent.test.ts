@@ -29,10 +29,12 @@ describe('shell template', () => {
   });
 
   it('substitutes known placeholders and leaves shell braces alone', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a JS template
     const out = renderCommandTemplate('run {model} {promptFile} ${HOME} {a,b} {unknown} ${model}', {
       model: 'm:1',
       promptFile: '/tmp/p q.md',
     });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a JS template
     expect(out).toBe("run m:1 '/tmp/p q.md' ${HOME} {a,b} {unknown} ${model}");
   });
 });

@@ -74,6 +74,7 @@ describe('runProcess', () => {
 
   it('passes exactly the given environment and cwd', async () => {
     const res = await runProcess({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a JS template
       argv: ['/bin/sh', '-c', 'echo "A=$A_VAR"; echo "SECRET=${TP_UNSET_SECRET:-none}"; pwd'],
       cwd: dir,
       env: { ...env, A_VAR: 'hello world' },

@@ -1,0 +1,60 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ResolveBinaryOptions {
+  /** Environment whose `PATH` is searched. */
+  env: Record<string, string | undefined>;
+  /** An explicit path (config); used as is when it is executable. */
+  explicitPath?: string;
+  /** Extra directories searched after PATH (tests, custom installs). */
+  extraDirs?: readonly string[];
+  /** Search `node_modules/.bin` folders above this module (the package's own dev installs). Default true. */
+  searchPackageBins?: boolean;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `node_modules/.bin` folders from this module up to the file-system root, nearest first. */
+export function packageBinDirs(from = dirname(fileURLToPath(import.meta.url))): string[] {
+  const dirs: string[] = [];
+  let dir = from;
+  for (;;) {
+    dirs.push(join(dir, 'node_modules', '.bin'));
+    const parent = dirname(dir);
+    if (parent === dir) return dirs;
+    dir = parent;
+  }
+}
+
+/**
+ * Finds an agent binary: an explicit path first, then `PATH` (a user's own install wins),
+ * then the `node_modules/.bin` folders of this package (the pinned dev install). Returns an
+ * absolute path, or `undefined` when nothing executable is found.
+ */
+export function resolveBinary(name: string, opts: ResolveBinaryOptions): string | undefined {
+  if (opts.explicitPath) {
+    const p = resolve(opts.explicitPath);
+    return isExecutableFile(p) ? p : undefined;
+  }
+  if (name.includes('/')) return isExecutableFile(resolve(name)) ? resolve(name) : undefined;
+  const pathDirs = (opts.env.PATH ?? '').split(delimiter).filter((d) => d !== '' && isAbsolute(d));
+  const dirs = [
+    ...pathDirs,
+    ...(opts.extraDirs ?? []),
+    ...(opts.searchPackageBins === false ? [] : packageBinDirs()),
+  ];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
