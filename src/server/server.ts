@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { TpError } from '../errors/index.js';
 import { taskIdFromPullRequest, type WebhookForge } from '../forges/webhooks/index.js';
 import { apiRoutes } from './api-routes.js';
 import { createMemoryDeliveryStore } from './delivery-store.js';
@@ -21,7 +22,10 @@ export interface TpServer {
  */
 export function createServer(deps: ServerDeps): TpServer {
   if (!deps.webhookPath.startsWith('/')) {
-    throw new Error(`webhook.path must start with "/", got "${deps.webhookPath}"`);
+    throw new TpError(`webhook.path must start with "/", got "${deps.webhookPath}"`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Set webhook.path to an absolute path such as "/webhook".',
+    });
   }
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),

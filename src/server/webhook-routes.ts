@@ -98,13 +98,18 @@ export function webhookRoutes(deps: Deps) {
       message: string,
       event?: ForgeEvent['kind'],
     ) => {
-      deps.onWebhookOutcome?.({
-        forge,
-        statusCode,
-        outcome,
-        deliveryId: delivery,
-        ...(event ? { event } : {}),
-      });
+      try {
+        deps.onWebhookOutcome?.({
+          forge,
+          statusCode,
+          outcome,
+          deliveryId: delivery,
+          ...(event ? { event } : {}),
+        });
+      } catch (err) {
+        // A broken metrics observer must not change what the forge is told.
+        req.log.error({ err: classify(err) }, 'webhook outcome observer failed');
+      }
       return reply.code(statusCode).send({ status: outcome, message });
     };
 

@@ -248,6 +248,18 @@ describe('webhook routes', () => {
     expect(text).not.toContain('f'.repeat(64));
   });
 
+  it('answers normally when the outcome observer throws', async () => {
+    const h = harness({
+      onWebhookOutcome: () => {
+        throw new Error('metrics down');
+      },
+    });
+    const res = await h.server.app.inject(send(github.ping!));
+    expect(res.statusCode).toBe(200);
+    expect(h.calls).toHaveLength(1);
+    expect(h.logText()).toContain('webhook outcome observer failed');
+  });
+
   it('reports each outcome to the observer', async () => {
     const outcomes: unknown[] = [];
     const h = harness({ onWebhookOutcome: (o) => outcomes.push(o) });
