@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TpError } from '../../src/errors/index.js';
+import { GiteaForge } from '../../src/forges/gitea/index.js';
+import { handlers } from '../fixtures/fake-gitea/handlers.js';
+import {
+  DEFAULT_SPEC_PATH,
+  type FakeGitea,
+  GiteaSpecValidator,
+  startFakeGitea,
+} from '../fixtures/fake-gitea/index.js';
+
+const TOKEN = 'contract-token-0123456789';
+const auth = { Authorization: `token ${TOKEN}` };
+const json = { ...auth, 'Content-Type': 'application/json' };
+
+describe('fake Gitea validates traffic against the Gitea swagger spec', () => {
+  let fake: FakeGitea;
+
+  beforeAll(async () => {
+    fake = await startFakeGitea({ token: TOKEN, orgs: ['acme'] });
+    await fake.addRepo('acme', 'widgets');
+  });
+  afterAll(async () => fake?.close());
+  beforeEach(() => {
+    fake.violations.length = 0;
+  });
+
+  const call = (path: string, init: RequestInit = {}) => fetch(`${fake.url}${path}`, init);
+
+  it('answers conforming requests without violations', async () => {
+    const version = await call('/api/v1/version');
+    expect(version.status).toBe(200);
+    expect(await version.json()).toEqual({ version: '1.23.0' });
+    const repo = await call('/api/v1/repos/acme/widgets', { headers: auth });
+    expect(repo.status).toBe(200);
+    const list = await call('/api/v1/repos/acme/widgets/pulls?state=open&page=1&limit=5', { headers: auth });
+    expect(list.status).toBe(200);
+    const label = await call('/api/v1/repos/acme/widgets/labels', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'bug', color: '#ee0701' }),
+    });
+    expect(label.status).toBe(201);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('rejects a path the spec lacks', async () => {
+    const res = await call('/api/v1/repos/acme/widgets/pull-requests', { headers: auth });
+    expect(res.status).toBe(400);
+    expect(fake.violations).toMatchObject([
+      { kind: 'request', reason: expect.stringContaining('not in the spec') },
+    ]);
+  });
+
+  it('rejects a method the spec lacks for a known path', async () => {
+    const res = await call('/api/v1/version', { method: 'DELETE' });
+    expect(res.status).toBe(400);
+    expect(fake.violations[0]?.reason).toMatch(/method DELETE is not defined/);
+  });
+
+  it('rejects a body field the spec lacks, naming it', async () => {
+    const res = await call('/api/v1/repos/acme/widgets/pulls', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ title: 't', head: 'a', base: 'main', draft: true }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain('"draft"');
+    expect(fake.violations).toHaveLength(1);
+    expect(fake.state.prs).toHaveLength(0);
+  });
+
+  it('rejects a body of the wrong type, a missing required field, a body where none is allowed, a non-JSON content type', async () => {
+    const wrongType = await call('/api/v1/repos/acme/widgets/pulls', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ title: 't', head: 'a', base: 'main', labels: ['bug'] }),
+    });
+    expect(wrongType.status).toBe(400);
+    const missing = await call('/api/v1/repos/acme/widgets/pulls/1/merge', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ delete_branch_after_merge: true }),
+    });
+    expect(missing.status).toBe(400);
+    const bodyWhereNone = await call('/api/v1/repos/acme/widgets/issues/1/labels', {
+      method: 'DELETE',
+      headers: json,
+      body: JSON.stringify({ labels: [1] }),
+    });
+    expect(bodyWhereNone.status).toBe(400);
+    const notJson = await call('/api/v1/repos/acme/widgets/pulls/1/merge', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'text/plain' },
+      body: JSON.stringify({ Do: 'merge' }),
+    });
+    expect(notJson.status).toBe(400);
+    expect(fake.violations.map((v) => v.reason)).toEqual([
+      expect.stringContaining('body/labels/0 must be integer'),
+      expect.stringContaining("must have required property 'Do'"),
+      expect.stringContaining('takes no request body'),
+      expect.stringContaining('not application/json'),
+    ]);
+  });
+
+  it('rejects unknown query parameters and badly typed path parameters', async () => {
+    expect((await call('/api/v1/repos/acme/widgets/pulls?per_page=5', { headers: auth })).status).toBe(400);
+    expect((await call('/api/v1/repos/acme/widgets/pulls?state=merged', { headers: auth })).status).toBe(400);
+    expect((await call('/api/v1/repos/acme/widgets/pulls/abc', { headers: auth })).status).toBe(400);
+    expect(fake.violations.map((v) => v.reason)).toEqual([
+      expect.stringContaining('"per_page" is not defined'),
+      expect.stringContaining('allowed values'),
+      expect.stringContaining('index="abc" is not an integer'),
+    ]);
+  });
+
+  it('catches its own responses when they stray from the spec (500 + violation)', async () => {
+    const repo = fake.state.repos.get('acme/widgets');
+    if (!repo) throw new Error('fixture repo missing');
+    const saved = repo.defaultBranch;
+    (repo as { defaultBranch: unknown }).defaultBranch = 42;
+    try {
+      const res = await call('/api/v1/repos/acme/widgets', { headers: auth });
+      expect(res.status).toBe(500);
+      expect(fake.violations).toMatchObject([
+        { kind: 'response', reason: expect.stringContaining('default_branch') },
+      ]);
+    } finally {
+      repo.defaultBranch = saved;
+    }
+  });
+
+  it('fails the real client when it sends a field the spec lacks', async () => {
+    const smuggle: typeof fetch = (input, init) => {
+      const body =
+        typeof init?.body === 'string'
+          ? JSON.stringify({ ...JSON.parse(init.body), draft: false })
+          : init?.body;
+      return fetch(input, { ...init, body });
+    };
+    const forge = new GiteaForge({
+      baseUrl: fake.url,
+      token: TOKEN,
+      owner: 'acme',
+      repo: 'widgets',
+      fetch: smuggle,
+      retry: { maxRetries: 0 },
+    });
+    const err = await forge.comment(1, 'hello').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(TpError.isInstance(err) && err.code).toBe('FORGE_BAD_REQUEST');
+    expect(fake.violations[0]?.reason).toContain('"draft"');
+  });
+
+  it('validator: response schemas, undeclared statuses and declared empty bodies', () => {
+    const v = new GiteaSpecValidator();
+    const op = v.match('POST', '/api/v1/repos/o/r/pulls/3/merge');
+    if ('error' in op) throw new Error(op.error);
+    expect(v.validateResponse(op, 200, undefined)).toEqual([]);
+    expect(v.validateResponse(op, 200, { merged: true })).toEqual([
+      expect.stringContaining('declares no body'),
+    ]);
+    expect(v.validateResponse(op, 201, undefined)).toEqual([
+      expect.stringContaining('status 201 is not declared'),
+    ]);
+    expect(v.validateResponse(op, 503, { message: 'down', url: 'x' })).toEqual([]);
+    expect(v.validateResponse(op, 503, { message: 'down', trace: 'x' })).toHaveLength(1);
+    const pulls = v.match('GET', '/api/v1/repos/o/r/pulls');
+    if ('error' in pulls) throw new Error(pulls.error);
+    expect(v.validateResponse(pulls, 200, [{ number: 1, state: 'open', head: { ref: 'x' } }])).toEqual([]);
+    expect(v.validateResponse(pulls, 200, [{ number: '1' }])).toEqual([expect.stringContaining('/0/number')]);
+  });
+
+  it('implements only operations that exist in the spec', () => {
+    const spec = JSON.parse(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const key of Object.keys(handlers)) {
+      const [method = '', template = ''] = key.split(' ');
+      expect(spec.paths[template]?.[method.toLowerCase()], key).toBeDefined();
+    }
+  });
+});
