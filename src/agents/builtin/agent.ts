@@ -34,6 +34,8 @@ export interface BuiltinAgentOptions {
   /** Characters of a single tool result sent back to the model. Default 12,000. */
   maxToolResultChars?: number;
   temperature?: number;
+  /** Passed as `keep_alive` (`ollama.keepAlive`). */
+  keepAlive?: string;
   /** Structured log line sink (context decisions, trims); the composition root passes its logger. */
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
@@ -108,6 +110,7 @@ export class BuiltinAgent implements Agent {
         `(${ctx.map.filesListed}/${ctx.map.filesTotal} files), ${ctx.tokens}/${ctx.budgetTokens} tokens; mode ${mode}, num_ctx ${win.numCtx}`,
       { omitted: ctx.omitted.slice(0, 50), keywords: ctx.keywords },
     );
+    t.contextNote = `Context: ${ctx.files.length} files, repository map ${ctx.map.detail}${ctx.omitted.length ? `, ${ctx.omitted.length} candidate files left out for the ${ctx.budgetTokens}-token budget` : ''}.`;
     if (ctx.omitted.length) {
       t.note(
         `context left out ${ctx.omitted.length} files: ${ctx.omitted
@@ -154,6 +157,7 @@ export class BuiltinAgent implements Agent {
             ...(this.opts.temperature !== undefined ? { temperature: this.opts.temperature } : {}),
           },
           signal: t.signal,
+          ...(this.opts.keepAlive ? { keepAlive: this.opts.keepAlive } : {}),
           onChunk: (c) => t.output(c),
         }),
         t.signal,

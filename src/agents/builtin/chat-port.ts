@@ -44,6 +44,8 @@ export interface ChatRequest {
   tools?: ToolSpec[];
   options: ChatOptions;
   signal: AbortSignal;
+  /** How long the server keeps the model loaded afterwards (`ollama.keepAlive`, e.g. `10m`). */
+  keepAlive?: string;
   /** Called with each streamed content fragment as it arrives. */
   onChunk?: (text: string) => void;
 }

@@ -35,6 +35,7 @@ export function ollamaChatPort(host: string, fetchImpl: FetchFn = fetch): ChatPo
           messages: req.messages,
           ...(req.tools ? { tools: req.tools } : {}),
           options: req.options,
+          ...(req.keepAlive ? { keep_alive: req.keepAlive } : {}),
           stream: true,
         });
         const onAbort = () => stream.abort();

@@ -18,6 +18,8 @@ export class Turns {
   promptTokens = 0;
   completionTokens = 0;
   readonly changed = new Set<string>();
+  /** One line on what the prompt context held and left out, appended to every summary. */
+  contextNote = '';
   private tail = '';
   private lastAction = 'nothing yet';
   private nudged = false;
@@ -93,7 +95,7 @@ export class Turns {
   private result(stopReason: AgentResult['stopReason'], summary: string): AgentResult {
     return {
       stopReason,
-      summary,
+      summary: this.contextNote ? `${summary}\n${this.contextNote}` : summary,
       outputTail: this.tail,
       tokens: { prompt: this.promptTokens, completion: this.completionTokens },
       iterations: this.iterations,

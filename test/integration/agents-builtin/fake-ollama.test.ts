@@ -28,6 +28,7 @@ interface ChatBody {
   model: string;
   tools?: Array<{ function: { name: string } }>;
   options?: { num_ctx?: number; num_predict?: number };
+  keep_alive?: string;
   messages: Array<{ role: string; content: string }>;
 }
 
@@ -93,12 +94,15 @@ describe('BuiltinAgent against the fake Ollama server (official client, real git
       toolCalls: [{ name: 'finish', arguments: { summary: 'add() now adds.' } }],
     });
     const streamed: string[] = [];
-    const res = await new BuiltinAgent({ contextTokens: 6_000, replyReserveTokens: 2_000 }).run(
-      input('ollama/qwen2.5-coder:7b', { onOutput: (c) => streamed.push(c) }),
-    );
+    const res = await new BuiltinAgent({
+      contextTokens: 6_000,
+      replyReserveTokens: 2_000,
+      keepAlive: '7m',
+    }).run(input('ollama/qwen2.5-coder:7b', { onOutput: (c) => streamed.push(c) }));
 
     expect(res.stopReason).toBe('done');
     expect(res.summary).toContain('add() now adds.');
+    expect(res.summary).toMatch(/Context: \d+ files, repository map full/);
     expect(res.tokens!.prompt).toBeGreaterThan(0);
     expect(git(repo, 'status', '--porcelain')).toBe(' M src/calc.ts\n');
     // CRLF file edited with a LF search string keeps CRLF.
@@ -110,6 +114,8 @@ describe('BuiltinAgent against the fake Ollama server (official client, real git
     for (const b of bodies) {
       expect(b.model).toBe('qwen2.5-coder:7b');
       expect(b.options?.num_ctx).toBe(8_000);
+      expect(b.options?.num_predict).toBe(2_000);
+      expect(b.keep_alive).toBe('7m');
       expect(b.tools?.map((t) => t.function.name)).toEqual(
         expect.arrayContaining(['read_file', 'list_files', 'search', 'write_file', 'apply_patch', 'finish']),
       );
