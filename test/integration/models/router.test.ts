@@ -247,4 +247,23 @@ describe('ModelRouter against fake Ollama hosts', () => {
     expect(rb).toMatchObject({ url: b.url, state: 'OPEN', healthy: false, lastErrorCode: 'NETWORK' });
     expect(rb!.lastError).toContain(b.url);
   });
+
+  it('a health probe that gets no answer fails as TIMEOUT after healthCheck.timeout', async () => {
+    const h = await fakeHost();
+    const { router, events } = rig([h.url], {
+      healthCheck: { enabled: true, intervalMs: 60_000, timeoutMs: 150, endpoint: '/api/version' },
+    });
+    h.injectFault({ kind: 'hang' }, { paths: ['/api/version'] });
+    const t0 = Date.now();
+    await router.checkHealth();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(router.healthReport()[0]).toMatchObject({
+      healthy: false,
+      lastErrorCode: 'TIMEOUT',
+      state: 'CLOSED',
+    });
+    await router.checkHealth();
+    expect(router.healthReport()[0]!.state).toBe('OPEN');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'host.unhealthy', code: 'TIMEOUT' }));
+  });
 });
