@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 
@@ -165,7 +165,9 @@ export class RepoIndex {
 
   private async indexOne(rel: string): Promise<IndexedFile | undefined> {
     const abs = path.join(this.root, rel);
-    const st = await stat(abs).catch(() => undefined);
+    // lstat, not stat: a symlink is skipped, so a link to a file outside the worktree can never
+    // pull that file into the prompt (read_file still resolves in-tree links through the sandbox).
+    const st = await lstat(abs).catch(() => undefined);
     if (!st?.isFile()) return undefined;
     const cached = this.cache.get(rel);
     if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached;

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractKeywords, namedFiles } from '../../../src/agents/builtin/context.js';
@@ -75,6 +75,16 @@ describe('buildContext', () => {
     const omitted = ctx.omitted.map((o) => o.path);
     expect(omitted.length).toBeGreaterThan(0);
     expect(omitted).not.toContain('src/billing/invoice.ts');
+  });
+
+  it('never pulls a file outside the worktree in through a symlink', async () => {
+    await writeFile(path.join(t.base, 'outside-secret.ts'), 'export const invoiceTotal = "TOP-SECRET";\n');
+    await symlink(path.join(t.base, 'outside-secret.ts'), path.join(t.repo, 'src/billing/link.ts'));
+    const ctx = await buildContext(new RepoIndex(t.repo), `${TASK} See src/billing/link.ts too.`, {
+      budgetTokens: 20_000,
+    });
+    expect(ctx.text).not.toContain('TOP-SECRET');
+    expect(ctx.files.map((f) => f.path)).not.toContain('src/billing/link.ts');
   });
 
   it('extracts code-like keywords and names files by path or unique base name', () => {
