@@ -30,6 +30,8 @@ export interface ModelRouterOptions {
   /** Replaces the default `OllamaModelClient` (tests, other backends). */
   createClient?: (url: string) => ModelClient;
   onEvent?: ModelEventListener;
+  /** Called as every attempt of every run ends (e.g. to emit `attempt.failed` on the EventBus). */
+  onAttempt?: (attempt: ModelAttempt, taskId: string | undefined) => void;
   /** Random source in [0, 1) for weighted host choice and jitter. */
   random?: () => number;
 }
@@ -216,6 +218,7 @@ export class ModelRouter {
     const note = (a: ModelAttempt) => {
       attempts.push(a);
       try {
+        this.options.onAttempt?.(a, options.taskId);
         options.onAttempt?.(a);
       } catch {
         // An observer must not change the outcome.

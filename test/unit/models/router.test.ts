@@ -229,7 +229,10 @@ describe('ModelRouter', () => {
   });
 
   it('run() is the pipeline AttemptRunner: failed attempts only, task id on the error', async () => {
-    s = setup([{ url: A, installed: ['a:latest', 'b:latest'] }]);
+    const global: string[] = [];
+    s = setup([{ url: A, installed: ['a:latest', 'b:latest'] }], {
+      onAttempt: (a, taskId) => global.push(`${taskId}:${a.model}:${a.ok}`),
+    });
     const runner: AttemptRunner = s.router;
     const seen: number[] = [];
     s.clients.get(A)!.chatFailures.push(new TpError('bad', { code: 'MODEL_BAD_REQUEST', retryable: false }));
@@ -262,6 +265,7 @@ describe('ModelRouter', () => {
       expect.objectContaining({ model: 'zzz', code: 'MODEL_NOT_FOUND' }),
     ]);
     expect(seen).toEqual([1]);
+    expect(global).toEqual(['7:a:false', '7:b:true', '8:zzz:false']);
   });
 
   it('gives up with a retryable CIRCUIT_OPEN after maxWaitMs', async () => {
