@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,14 +78,28 @@ describe('buildContext', () => {
     expect(omitted).not.toContain('src/billing/invoice.ts');
   });
 
-  it('never pulls a file outside the worktree in through a symlink', async () => {
-    await writeFile(path.join(t.base, 'outside-secret.ts'), 'export const invoiceTotal = "TOP-SECRET";\n');
-    await symlink(path.join(t.base, 'outside-secret.ts'), path.join(t.repo, 'src/billing/link.ts'));
-    const ctx = await buildContext(new RepoIndex(t.repo), `${TASK} See src/billing/link.ts too.`, {
-      budgetTokens: 20_000,
-    });
-    expect(ctx.text).not.toContain('TOP-SECRET');
-    expect(ctx.files.map((f) => f.path)).not.toContain('src/billing/link.ts');
+  it.each([
+    ['a plain directory', false],
+    ['a git repository', true],
+  ])('never pulls a file outside the worktree in through a symlink (%s)', async (_kind, useGit) => {
+    const tree = await tempTree();
+    try {
+      await mkdir(path.join(tree.repo, 'src'));
+      await writeFile(path.join(tree.repo, 'src/invoice.ts'), 'export const invoiceTotal = 1;\n');
+      await writeFile(
+        path.join(tree.base, 'outside-secret.ts'),
+        'export const invoiceTotal = "TOP-SECRET";\n',
+      );
+      await symlink(path.join(tree.base, 'outside-secret.ts'), path.join(tree.repo, 'src/link.ts'));
+      if (useGit) execFileSync('git', ['init', '-q'], { cwd: tree.repo });
+      const index = new RepoIndex(tree.repo);
+      if (useGit) expect(await index.listFiles()).toContain('src/link.ts');
+      const ctx = await buildContext(index, `${TASK} See src/link.ts too.`, { budgetTokens: 20_000 });
+      expect(ctx.files.map((f) => f.path)).toEqual(['src/invoice.ts']);
+      expect(ctx.text).not.toContain('TOP-SECRET');
+    } finally {
+      await tree.cleanup();
+    }
   });
 
   it('extracts code-like keywords and names files by path or unique base name', () => {
