@@ -25,6 +25,12 @@ export type ProcessOutcome =
 export class TaskProcessor {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /** Start-up: clears worktrees left behind by a process that died mid-task. */
+  async sweepWorkspaces(): Promise<void> {
+    const n = await this.deps.workspace.sweepOrphans();
+    if (n > 0) this.deps.logger.info({ removed: n }, 'removed orphaned worktrees');
+  }
+
   async process(file: string, task: Task, signal: AbortSignal): Promise<ProcessOutcome> {
     const { store, events, config } = this.deps;
     const started = Date.now();

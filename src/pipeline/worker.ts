@@ -55,6 +55,7 @@ export class Worker {
   /** Reconciles tasks left in progress by a previous process, then queues what is pending. */
   async start(opts: { watch: boolean }): Promise<void> {
     this.holding = true;
+    await this.deps.processor.sweepWorkspaces();
     for (const file of await this.deps.source.listInProgress()) await this.resume(file);
     await Promise.all((await this.deps.source.listPending()).map((file) => this.inspect(file)));
     this.holding = false;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
@@ -150,6 +150,32 @@ export class Workspace {
       await rm(dir, { recursive: true, force: true });
     }
     await this.g(['worktree', 'prune'], cache);
+  }
+
+  /**
+   * Removes every task worktree (used at start-up, before anything runs): a worktree left by a
+   * killed process may hold half an agent's work, and each resumed task gets a fresh one anyway.
+   */
+  async sweepOrphans(): Promise<number> {
+    const cacheRoot = path.join(this.options.reposDir, 'cache');
+    const caches = await readdir(cacheRoot).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of caches) {
+      const cache = path.join(cacheRoot, name);
+      await this.exclusive(cache, async () => {
+        const list = await this.g(['worktree', 'list', '--porcelain'], cache).catch(() => '');
+        for (const line of list.split('\n')) {
+          const dir = line.startsWith('worktree ') ? line.slice('worktree '.length) : undefined;
+          if (dir && path.resolve(dir) !== path.resolve(cache)) {
+            await this.removeWorktree(cache, dir);
+            removed++;
+          }
+        }
+        await this.g(['worktree', 'prune'], cache).catch(() => undefined);
+      });
+    }
+    await rm(path.join(this.options.reposDir, 'worktrees'), { recursive: true, force: true });
+    return removed;
   }
 
   async cleanup(remote: string, wt: { dir: string }): Promise<void> {
