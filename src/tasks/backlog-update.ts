@@ -41,8 +41,8 @@ export function updateBacklogTask(text: string, change: BacklogTaskChange): stri
   }
   if (change.addLabels?.length || change.removeLabels?.length) {
     const current = fm.labels();
-    const next = editLabels(current, change.addLabels ?? [], change.removeLabels ?? []);
-    if (!sameList(current, next)) {
+    const next = current && editLabels(current, change.addLabels ?? [], change.removeLabels ?? []);
+    if (current && next && !sameList(current, next)) {
       fm.set('labels', yamlList('labels', next), [
         'updated_date',
         'created_date',
@@ -100,15 +100,16 @@ class FrontmatterLines {
     this.lines.push(...withEol);
   }
 
-  /** The labels as YAML reads them (flow `[a, b]`, block list, or one string). */
-  labels(): string[] {
+  /** The labels as YAML reads them (flow `[a, b]`, block list, or one string); undefined if unreadable. */
+  labels(): string[] | undefined {
     const r = this.range('labels');
     if (!r) return [];
     let value: unknown;
     try {
       value = parseYaml(quoteAtScalars(this.lines.slice(r[0], r[1]).join('').replace(/\r\n/g, '\n')));
     } catch {
-      return [];
+      // Unreadable labels are left as they are rather than overwritten.
+      return undefined;
     }
     const labels = (value as { labels?: unknown } | null)?.labels;
     if (Array.isArray(labels)) return labels.filter((l) => l !== null && l !== undefined).map(String);
@@ -147,7 +148,8 @@ export function yamlScalar(value: string): string {
     value === '' ||
     /^\s|\s$/.test(value) ||
     /^[-?:,[\]{}#&*!|>'"%@`]/.test(value) ||
-    /: |:$| #/.test(value) ||
+    // js-yaml quotes any colon (seen in CLI output: references like 'https://example.com').
+    /:| #/.test(value) ||
     /^(?:true|false|yes|no|on|off|y|n|null|~)$/i.test(value) ||
     /^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/.test(value) ||
     /^0[xob]/i.test(value) ||
@@ -187,11 +189,15 @@ function insertNotes(body: string, text: string): string {
   return insertAt(body, body.length, block);
 }
 
-/** Puts a block at `pos` with one blank line either side, as the CLI joins sections. */
+/**
+ * Puts a block at `pos` with one blank line either side, as the CLI joins sections. Only
+ * blank lines around the spot are replaced; spaces at the end of a text line are kept.
+ */
 function insertAt(body: string, pos: number, block: string): string {
-  const before = body.slice(0, pos).trimEnd();
-  const after = body.slice(pos).replace(/^\s+/, '');
+  const blankTail = /(?:\n[ \t]*)*$/;
+  const before = body.slice(0, pos).replace(blankTail, '');
+  const after = body.slice(pos).replace(/^(?:[ \t]*\n)*/, '');
   // Appending at the end keeps the file's own ending; an empty body ends with one newline as the CLI writes it.
-  const trailing = after ? '' : body.trim() ? (/\s*$/.exec(body)?.[0] ?? '') : '\n';
-  return `${before}${before ? '\n\n' : '\n'}${block}${after ? `\n\n${after}` : trailing}`;
+  const trailing = after ? '' : body.trim() ? (blankTail.exec(body)?.[0] ?? '') : '\n';
+  return `${before}${before.trim() ? '\n\n' : '\n'}${block}${after ? `\n\n${after}` : trailing}`;
 }
