@@ -138,3 +138,51 @@ describe.each([
     expect(result?.summary).toContain('tools: write');
   });
 });
+
+describe('real kilo CLI: a hung model server ends in AGENT_TIMEOUT with the whole process tree gone', () => {
+  let fake: FakeOllama;
+  let root: string;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'tp-real-kilo-hang-'));
+    fake = await startFakeOllama({ models: [{ name: MODEL, contextLength: 32_768 }] });
+    fake.injectFault({ kind: 'hang' }, { paths: ['/v1/chat/completions'] });
+  });
+  afterAll(async () => {
+    await fake?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('times out, and neither the node wrapper nor the kilo binary survives', async () => {
+    const wt = join(root, 'wt');
+    mkdirSync(wt);
+    git(wt, 'init', '-q');
+    const home = join(root, 'home');
+    mkdirSync(home);
+    const env = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, 'data'), LANG: 'C.UTF-8' };
+    // A unique word in the prompt lets us find every process of this run in `ps`.
+    const marker = `tp-hang-marker-${process.pid}-${Date.now()}`;
+    const agent = new KiloAgent({ env, killGraceMs: 2_000 });
+    const err = await agent
+      .run(
+        makeInput(wt, {
+          model: MODEL,
+          ollamaHost: fake.url,
+          prompt: `Say ${marker}`,
+          budget: { timeoutMs: 20_000 },
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: { code?: string; retryable?: boolean }) => e,
+      );
+    expect(err?.code).toBe('AGENT_TIMEOUT');
+    expect(err?.retryable).toBe(true);
+    const survivors = () =>
+      execFileSync('ps', ['-eo', 'pid,stat,args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(marker) && !/\sZ/.test(l));
+    for (let i = 0; i < 30 && survivors().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(survivors()).toEqual([]);
+  }, 90_000);
+});
