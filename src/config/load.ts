@@ -128,6 +128,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    lines.push(...warnings.map((w) => `  - ${w}`));
     throw new TpError(`Invalid configuration${configPath ? ` in ${configPath}` : ''}:\n${lines.join('\n')}`, {
       code: 'CONFIG_INVALID',
       hint: 'Fix the keys listed above; `ticket-processor init` writes a file with every default.',
