@@ -36,6 +36,19 @@ export function bareModel(model: string): string {
   return model.replace(/^ollama(_chat)?\//, '');
 }
 
+/** Linux refuses to start a program when one env string exceeds 128 KiB (E2BIG). */
+const MAX_ENV_VALUE_BYTES = 64 * 1024;
+
+/** Keeps the end of a long value (verify output ends with the failures that matter). */
+function capForEnv(value: string): string {
+  const buf = Buffer.from(value);
+  if (buf.length <= MAX_ENV_VALUE_BYTES) return value;
+  return `…${buf
+    .subarray(buf.length - MAX_ENV_VALUE_BYTES)
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '')}`;
+}
+
 export interface AgentEnvOptions {
   /** Credential-looking variables to pass through anyway. */
   keepEnv?: readonly string[];
@@ -54,7 +67,7 @@ export function agentEnv(
     TP_PROMPT_FILE: input.promptFile,
     TP_MODEL: bareModel(input.model),
     TP_WORKDIR: input.workdir,
-    TP_FOLLOW_UP: input.followUp,
+    TP_FOLLOW_UP: input.followUp === undefined ? undefined : capForEnv(input.followUp),
     OLLAMA_HOST: input.ollamaHost,
     // Tools that would otherwise page output or ask questions on a terminal.
     CI: base.CI ?? '1',

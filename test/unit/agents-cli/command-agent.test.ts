@@ -139,3 +139,17 @@ describe('CommandAgent', () => {
     expect(() => new CommandAgent({ command: '  ', env })).toThrow(TypeError);
   });
 });
+
+describe('CommandAgent follow-up', () => {
+  it('passes a long follow-up through TP_FOLLOW_UP without hitting the kernel limit', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tp-cmd-fu-'));
+    try {
+      const followUp = `${'x'.repeat(300_000)}\nFAILED: 2 tests`;
+      const agent = new CommandAgent({ command: 'printf %s "$TP_FOLLOW_UP" | tail -c 20', env });
+      const res = await agent.run(makeInput(root, { followUp }));
+      expect(res.outputTail).toBe('xxxx\nFAILED: 2 tests');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
