@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { TpError } from '../errors/index.js';
+import { checklistItems, SECTIONS, sectionText } from './backlog-sections.js';
 import { FieldReader } from './fields.js';
 import { parseFrontmatterYaml, splitFrontmatter } from './frontmatter.js';
 import { normalizeTaskRef, taskIdFromFileName } from './ids.js';
@@ -88,11 +89,26 @@ export function parseOriginalTask(
     body: trimBody(split.body),
     format: 'folders',
   };
+  fillFromBacklogSections(task, split.body, f);
   if (id !== undefined && task.dependencies.includes(id)) {
     f.problem('dependencies', `task ${id} lists itself in dependencies: remove it`);
   }
   problems.push(...f.problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, task };
+}
+
+/**
+ * The original docs tell users to create a file with `backlog task create` and move it into
+ * `todo/`; such a file keeps its description and criteria in Backlog.md body sections and
+ * its date in `created_date`. Frontmatter values win; the sections fill what is missing.
+ */
+function fillFromBacklogSections(task: Task, rawBody: string, f: FieldReader): void {
+  const body = rawBody.replace(/\r\n/g, '\n');
+  if (!task.description) task.description = sectionText(body, SECTIONS.description) ?? '';
+  if (task.acceptanceCriteria.length === 0 && !f.has('acceptanceCriteria')) {
+    task.acceptanceCriteria = checklistItems(body, SECTIONS.acceptanceCriteria).map((item) => item.text);
+  }
+  if (task.createdAt === undefined) task.createdAt = f.timestamp('created_date');
 }
 
 /** `assignee` may be text or a list (Backlog.md style); the Task carries one text value. */

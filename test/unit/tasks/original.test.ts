@@ -356,3 +356,31 @@ describe('serializeOriginalTask', () => {
     }
   });
 });
+
+describe('parseOriginalTask: a Backlog.md file moved into todo/ (original USAGE method 3)', () => {
+  it('takes description, criteria and date from the Backlog.md sections', () => {
+    const path = fileURLToPath(
+      new URL('../../fixtures/tasks/backlog/task-2 - Add-user-auth.md.txt', import.meta.url),
+    );
+    const task = ok(readFileSync(path, 'utf8'), 'task-2 - Add-user-auth.md');
+    expect(task).toMatchObject({
+      id: '2',
+      title: 'Add user auth',
+      priority: 'high',
+      labels: ['backend', 'security'],
+      assignee: '@alice',
+      description: 'Implement OAuth 2.0',
+      acceptanceCriteria: ['Login with Google', 'Login with GitHub'],
+      format: 'folders',
+    });
+    expect(task.createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  });
+
+  it('frontmatter values win over body sections', () => {
+    const text = fm('title: T', 'description: from frontmatter', 'acceptanceCriteria: []').replace(
+      'Body text',
+      '## Description\n\n<!-- SECTION:DESCRIPTION:BEGIN -->\nfrom body\n<!-- SECTION:DESCRIPTION:END -->\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 x\n<!-- AC:END -->',
+    );
+    expect(ok(text)).toMatchObject({ description: 'from frontmatter', acceptanceCriteria: [] });
+  });
+});
