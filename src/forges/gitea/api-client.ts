@@ -136,9 +136,11 @@ export class GiteaApiClient {
       });
     } catch (err) {
       const base = classify(err);
+      // The caller gave up (shutdown, task cancelled): retrying would defeat the abort.
+      const cancelled = req.signal?.aborted === true;
       throw new TpError(redact(`${what} failed: ${base.message}`, this.options.token), {
-        code: base.code,
-        retryable: base.retryable,
+        code: cancelled ? 'ABORTED' : base.code,
+        retryable: cancelled ? false : base.retryable,
         details: base.details,
         hint: 'Check that forge.url (GITEA_URL) is reachable from this machine.',
       });
@@ -180,13 +182,18 @@ export class GiteaApiClient {
     if (wait !== undefined) details.retryAfterMs = wait;
     let code = base.code;
     let hint = base.hint;
+    let retryable = base.retryable;
     if (res.status === 401 || res.status === 403) hint = SCOPE_HINT;
     else if (res.status === 404) hint = 'Check forge.url, forge.owner and forge.repo (GITEA_URL, GITEA_ORG).';
-    else if (res.status === 405) code = 'FORGE_CONFLICT';
+    else if (res.status === 405 && /try again later/i.test(apiMessage)) {
+      // Gitea answers a merge with 405 "Please try again later" while its mergeability check still runs.
+      code = 'FORGE_UNAVAILABLE';
+      retryable = true;
+    } else if (res.status === 405) code = 'FORGE_CONFLICT';
     else if (res.status >= 400 && res.status < 500 && code === 'MODEL_BAD_REQUEST') {
       code = 'FORGE_BAD_REQUEST';
       hint = 'The Gitea server rejected the request; check that its version supports API v1 as used here.';
     }
-    return new TpError(message, { code, retryable: base.retryable, details, hint });
+    return new TpError(message, { code, retryable, details, hint });
   }
 }

@@ -43,6 +43,14 @@ export class GiteaForge implements Forge {
         hint: 'Set GITEA_TOKEN (a token with write:repository and write:issue scopes).',
       });
     }
+    // The token ends up in an HTTP header (API and git's http.extraHeader): a line break would
+    // let it inject headers, and whitespace is always a copy-paste accident.
+    if (/[\s\x00-\x1f\x7f]/.test(options.token)) {
+      throw new TpError('The Gitea token contains whitespace or control characters.', {
+        code: 'CONFIG_INVALID',
+        hint: 'Check GITEA_TOKEN for a trailing newline or a pasted space.',
+      });
+    }
     this.api = new GiteaApiClient({
       baseUrl: options.baseUrl,
       token: options.token,
@@ -125,6 +133,15 @@ export class GiteaForge implements Forge {
       if (TpError.isInstance(err) && err.code === 'FORGE_CONFLICT') {
         const existing = await this.findPullRequest(input.head);
         if (existing) return existing;
+      }
+      if (TpError.isInstance(err) && err.code === 'FORGE_NOT_FOUND') {
+        throw new TpError(`${err.message} (head ${input.head}, base ${input.base})`, {
+          code: 'FORGE_NOT_FOUND',
+          taskId: input.taskId,
+          details: err.details,
+          cause: err,
+          hint: `Push both branches before opening the pull request; base "${input.base}" must exist on the forge (repository.baseBranch).`,
+        });
       }
       throw TpError.isInstance(err) ? err.withTask(input.taskId) : err;
     }

@@ -203,6 +203,22 @@ describe('GiteaForge against the spec-validated fake Gitea and a real git smart-
     expect(await f.findPullRequest('task-42')).toBeUndefined();
   });
 
+  it('opening a PR for a branch that was never pushed says to push it first', async () => {
+    const err = await expectTpError(
+      forge().openPullRequest({
+        title: '[Task 9] x',
+        body: '',
+        head: 'task-9',
+        base: 'main',
+        labels: [],
+        taskId: '9',
+      }),
+    );
+    expect(err.code).toBe('FORGE_NOT_FOUND');
+    expect(err.taskId).toBe('9');
+    expect(err.hint).toMatch(/push both branches/i);
+  });
+
   it('reports a bad token as permanent FORGE_AUTH with the scopes to check, without the token', async () => {
     const wrong = `${TOKEN}-revoked`;
     const err = await expectTpError(forge({ token: wrong }).ensureRepo());

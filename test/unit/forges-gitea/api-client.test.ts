@@ -174,6 +174,41 @@ describe('GiteaApiClient', () => {
     expect(err.hint).toContain('GITEA_URL');
   });
 
+  it('retries the 405 "Please try again later" Gitea sends while it checks mergeability', async () => {
+    const { impl, calls } = scripted(
+      jsonRes(405, { message: 'Please try again later' }),
+      new Response(null, { status: 200 }),
+    );
+    const client = new GiteaApiClient({
+      baseUrl: 'http://h',
+      token: TOKEN,
+      fetch: impl,
+      retry: { initialDelayMs: 1 },
+    });
+    expect((await client.request('POST', '/repos/o/r/pulls/1/merge', { body: { Do: 'merge' } })).status).toBe(
+      200,
+    );
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not retry once the caller has aborted', async () => {
+    const controller = new AbortController();
+    const impl: typeof fetch = async () => {
+      controller.abort();
+      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    };
+    const err = await failure(
+      new GiteaApiClient({
+        baseUrl: 'http://h',
+        token: TOKEN,
+        fetch: impl,
+        retry: { initialDelayMs: 1 },
+      }).request('GET', '/x', { signal: controller.signal }),
+    );
+    expect(err.code).toBe('ABORTED');
+    expect(err.retryable).toBe(false);
+  });
+
   it('a non-JSON success body (a proxy login page) is a clear retryable error', async () => {
     const { impl } = scripted(new Response('<html>login</html>', { status: 200 }));
     const err = await failure(

@@ -57,6 +57,11 @@ describe('GiteaForge (unit, stub fetch)', () => {
     expect(TpError.isInstance(err) && err.hint).toContain('GITEA_TOKEN');
   });
 
+  it('rejects a token with whitespace (it would end up inside an HTTP header)', () => {
+    expect(() => make(fetch, { token: `${TOKEN}\n` })).toThrow(/whitespace or control characters/);
+    expect(() => make(fetch, { token: `${TOKEN}\r\nX-Evil: 1` })).toThrow(TpError);
+  });
+
   it('strips userinfo from clone_url', async () => {
     const { impl } = router({
       'GET /api/v1/repos/o/r': () => ok({ clone_url: 'https://bot:pw@git.example.com/o/r.git' }),
