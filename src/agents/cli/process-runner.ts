@@ -141,16 +141,19 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
     );
   };
 
+  // Once the main process has exited, a late timer or abort only cleans up; it does not turn
+  // a finished run into a timed-out or aborted one.
+  let exited = false;
   if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
     timers.push(
       setTimeout(() => {
-        timedOut = true;
+        if (!exited) timedOut = true;
         terminate();
       }, opts.timeoutMs),
     );
   }
   const onAbort = () => {
-    aborted = true;
+    if (!exited) aborted = true;
     terminate();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -158,6 +161,7 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
   let exitCode: number | null = null;
   let exitSignal: NodeJS.Signals | null = null;
   child.on('exit', (code, sig) => {
+    exited = true;
     exitCode = code;
     exitSignal = sig;
     // Leftover background processes must not outlive the run (nor keep our pipes open).

@@ -189,6 +189,22 @@ describe('runProcess', () => {
     expect(await waitGone(await readPid(pidFile))).toBe(true);
   });
 
+  it('a leftover that outlives the main process is killed, but the run still counts as finished', async () => {
+    const res = await runProcess({
+      command: "(trap '' TERM; sleep 30) & echo main-done",
+      cwd: dir,
+      env,
+      timeoutMs: 300,
+      killGraceMs: 1_000,
+    });
+    expect(res.exitCode).toBe(0);
+    expect(res.timedOut).toBe(false);
+    expect(res.output).toBe('main-done\n');
+    // Finished only after SIGKILL reached the TERM-ignoring leftover that held the pipe.
+    expect(res.durationMs).toBeGreaterThanOrEqual(900);
+    expect(res.durationMs).toBeLessThan(5_000);
+  });
+
   it('reports a missing binary as a spawn error, and `sh` reports 127', async () => {
     const res = await runProcess({ argv: ['tp-no-such-binary-xyz'], cwd: dir, env });
     expect(res.spawnError?.code).toBe('ENOENT');
