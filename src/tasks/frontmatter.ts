@@ -36,9 +36,20 @@ export function splitFrontmatter(text: string): FrontmatterSplit {
  * bare; Backlog.md repairs it the same way before parsing. Line count is unchanged.
  */
 export function quoteAtScalars(yaml: string): string {
+  // Lines of a block scalar (`description: |`) are text, not YAML: never touch them.
+  let blockIndent = -1;
   return yaml
     .split('\n')
     .map((line) => {
+      const indent = /^\s*/.exec(line)?.[0].length ?? 0;
+      if (blockIndent >= 0) {
+        if (line.trim() === '' || indent > blockIndent) return line;
+        blockIndent = -1;
+      }
+      if (/:\s*[|>][-+0-9]*\s*(?:#.*)?$/.test(line)) {
+        blockIndent = indent;
+        return line;
+      }
       const flow = /^(\s*[\w-]+:\s*)\[(.*)\](\s*(?:#.*)?)$/.exec(line);
       if (flow && /(^|,)\s*@/.test(flow[2] ?? '')) {
         const items = (flow[2] ?? '').split(',').map((item) => {

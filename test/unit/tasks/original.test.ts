@@ -109,6 +109,16 @@ describe('parseOriginalTask: field rules', () => {
     },
     { name: 'assignee bare @name', lines: ['title: T', 'assignee: @alice'], expect: { assignee: '@alice' } },
     { name: 'assignee empty', lines: ['title: T', 'assignee: '], expect: { assignee: undefined } },
+    {
+      name: '@ lines inside a block description are left as text',
+      lines: ['title: T', 'description: |', '  - @bob reviews', '  assignee: @x', 'assignee: @alice'],
+      expect: { description: '- @bob reviews\nassignee: @x', assignee: '@alice' },
+    },
+    {
+      name: 'assignee list items with bare @',
+      lines: ['title: T', 'assignee:', '  - @a', '  - "@b"'],
+      expect: { assignee: '@a, @b' },
+    },
     { name: 'assignee list', lines: ['title: T', 'assignee: [@a, @b]'], expect: { assignee: '@a, @b' } },
     { name: 'numeric title', lines: ['title: 2048'], expect: { title: '2048' } },
     {
