@@ -7,7 +7,8 @@ import { EventBus } from './events/index.js';
 import { createForge } from './forges/factory.js';
 import type { Forge } from './forges/types.js';
 import { FolderSource } from './intake/folder-source.js';
-import type { TaskSource, TaskState } from './intake/types.js';
+import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
+import { hostsFromConfig, ModelRouter, retryOptionsFrom } from './models/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { LogHub, logDirectory } from './observability/index.js';
 import { TaskProcessor } from './pipeline/processor.js';
@@ -39,6 +40,8 @@ export interface App {
   /** Default target repository (undefined = a fresh repository per task). */
   target: string | undefined;
   secrets: string[];
+  /** Ollama hosts, breakers and health (undefined for command agents). */
+  router: ModelRouter | undefined;
   close(): Promise<void>;
 }
 
@@ -98,25 +101,67 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     if (target) return target;
     return ensurePerTaskRepo(folders.repos, task.id, task.baseBranch ?? config.repository.baseBranch);
   };
-  const agent = options.agent ?? createAgent(config, env);
+  const agent = options.agent ?? createAgent(config, env, logs.get('processor'));
+  const onAttemptFailed = (a: FailureAttempt & { taskId: string }) =>
+    events.emit('attempt.failed', {
+      taskId: a.taskId,
+      attemptNumber: a.attemptNumber,
+      model: a.model,
+      code: a.code,
+      retryable: a.errorType === 'transient',
+      error: a.error,
+      durationMs: a.durationMs,
+    });
+  // A command agent may not talk to Ollama at all, so it gets plain retry and fallback; every
+  // other agent goes through the router (host health, breakers, waiting out outages).
+  const router =
+    config.agent.type === 'command' && !options.agent
+      ? undefined
+      : new ModelRouter({
+          hosts: hostsFromConfig(config.ollama),
+          breaker: {
+            failureThreshold: config.ollama.healthCheck.failureThreshold,
+            successThreshold: config.ollama.healthCheck.successThreshold,
+            halfOpenRequests: config.ollama.healthCheck.halfOpenRequests,
+            cooldownMs: config.ollama.healthCheck.cooldownMs,
+          },
+          healthCheck: {
+            enabled: config.ollama.healthCheck.enabled,
+            intervalMs: config.ollama.healthCheck.interval,
+            timeoutMs: config.ollama.healthCheck.timeout,
+            endpoint: config.ollama.healthCheck.endpoint,
+          },
+          maxWaitMs: config.ollama.healthCheck.maxWaitMs,
+          retry: retryOptionsFrom(config),
+          client: {
+            keepAlive: config.ollama.keepAlive,
+            ...(config.ollama.numCtx ? { numCtx: config.ollama.numCtx } : {}),
+          },
+          onEvent: (e) => logs.get('processor').info(e as unknown as Record<string, unknown>, e.type),
+          onAttempt: (a, taskId) => {
+            if (a.ok || !taskId) return;
+            onAttemptFailed({
+              taskId,
+              attemptNumber: a.attemptNumber,
+              model: a.model,
+              host: a.host,
+              error: a.error ?? 'unknown error',
+              code: a.code ?? 'INTERNAL',
+              errorType: a.errorType ?? 'permanent',
+              durationMs: a.durationMs,
+            });
+          },
+        });
   const runner =
     options.runner ??
+    (options.agent ? undefined : router) ??
     new SimpleAttemptRunner({
       host: config.ollama.host,
       maxAttempts: config.retry.maxAttempts ?? config.ollama.retryAttempts,
       baseDelayMs: config.retry.baseDelayMs ?? config.ollama.retryDelay,
       maxDelayMs: config.retry.maxDelayMs,
       factor: config.retry.factor,
-      onAttemptFailed: (a) =>
-        events.emit('attempt.failed', {
-          taskId: a.taskId,
-          attemptNumber: a.attemptNumber,
-          model: a.model,
-          code: a.code,
-          retryable: a.errorType === 'transient',
-          error: a.error,
-          durationMs: a.durationMs,
-        }),
+      onAttemptFailed,
     });
   const processor = new TaskProcessor({
     config,
@@ -152,8 +197,10 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     folders,
     target,
     secrets,
+    router,
     async close() {
       await worker.stop();
+      await router?.stop();
       store.close();
       await logs.close();
     },

@@ -1,6 +1,7 @@
 import { createApp } from '../app.js';
+import type { ModelRouter } from '../models/index.js';
 import { completeTask, rejectTask } from '../pipeline/completion.js';
-import { createServer, type TpServer } from '../server/index.js';
+import { createServer, type OllamaHealthReport, type TpServer } from '../server/index.js';
 import { type CliIo, type GlobalOptions, load } from './context.js';
 import { attachProgress } from './progress.js';
 
@@ -8,6 +9,17 @@ export interface StartOptions extends GlobalOptions {
   once?: boolean;
   port?: string;
   server?: boolean;
+}
+
+function ollamaHealth(router: ModelRouter): OllamaHealthReport {
+  const hosts = router.healthReport();
+  const up = hosts.filter((h) => h.state !== 'OPEN').length;
+  const waiting = router.waitingReason();
+  return {
+    status: up === hosts.length ? 'ok' : up > 0 ? 'degraded' : 'down',
+    hosts,
+    ...(waiting ? { waiting } : {}),
+  };
 }
 
 /**
@@ -62,6 +74,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
         }
         return { status: 'ignored' };
       },
+      ...(app.router ? { ollamaHealth: () => ollamaHealth(app.router!) } : {}),
       health: async () => {
         const counts = await app.source.counts();
         return {
@@ -80,6 +93,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
     );
     io.out(`HTTP server on ${addr.url} (webhook ${config.webhook.path}, /health)`);
   }
+  app.router?.start();
   await app.worker.start({ watch: !opts.once });
   if (opts.once) {
     await app.worker.idle();

@@ -209,9 +209,9 @@ const repositorySchema = z
 const agentSchema = z
   .object({
     type: z
-      .enum(['command', 'builtin', 'kilo', 'opencode', 'aider', 'codex'])
-      .default('command')
-      .describe('Agent kind.'),
+      .enum(['builtin', 'command', 'kilo', 'opencode', 'aider', 'codex'])
+      .default('builtin')
+      .describe('Agent kind: the built-in Ollama agent, a shell `command`, or an external CLI agent.'),
     command: z
       .string()
       .optional()

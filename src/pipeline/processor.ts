@@ -4,10 +4,10 @@ import type { AgentResult } from '../agents/types.js';
 import { classify, TpError } from '../errors/index.js';
 import type { PipelineStage } from '../events/index.js';
 import type { FailureAttempt } from '../intake/types.js';
+import { modelChain, stripProvider } from '../models/index.js';
 import type { Task } from '../tasks/types.js';
 import type { PreparedWorktree } from '../workspace/index.js';
 import { failureFiles } from './failure.js';
-import { modelChain, stripProvider } from './models.js';
 import { buildPrBody } from './pr-body.js';
 import { buildPrompt } from './prompt.js';
 import { branchName, renderTemplate } from './template.js';
@@ -157,7 +157,7 @@ export class TaskProcessor {
     await mkdir(this.deps.promptDir, { recursive: true });
     const promptFile = path.join(this.deps.promptDir, `task-${task.id}.md`);
     await writeFile(promptFile, prompt);
-    const chain = modelChain(task, config);
+    const chain = modelChain(task, config.ollama);
     let first = true;
     return this.deps.runner.run(
       chain,
