@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, createAgent } from './agents/index.js';
 import type { LoadedConfig } from './config/index.js';
@@ -6,6 +7,7 @@ import { secretValues } from './config/index.js';
 import { EventBus } from './events/index.js';
 import { createForge } from './forges/factory.js';
 import type { Forge } from './forges/types.js';
+import { BacklogSource } from './intake/backlog-source.js';
 import { FolderSource } from './intake/folder-source.js';
 import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
 import { hostsFromConfig, ModelRouter, retryOptionsFrom } from './models/index.js';
@@ -17,6 +19,7 @@ import type { AttemptRunner } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { PriorityQueue } from './queue/index.js';
 import { SqliteStore, type Store } from './store/index.js';
+import { parseBacklogConfig } from './tasks/index.js';
 import type { Task } from './tasks/types.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
 
@@ -68,8 +71,22 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const store = new SqliteStore(abs(config.store.path));
   attachEventLog(events, logs, store);
 
-  const source = new FolderSource({ folders, extractRegex: config.taskIdFormat.extractRegex });
-  await source.ensureFolders();
+  const folderSource = new FolderSource({ folders, extractRegex: config.taskIdFormat.extractRegex });
+  await folderSource.ensureFolders();
+  const backlogDir = path.resolve(baseDir, config.tasks.backlogDir);
+  const useBacklog =
+    config.tasks.format === 'backlog' ||
+    (config.tasks.format === 'auto' && existsSync(path.join(backlogDir, 'config.yml')));
+  const source: TaskSource = useBacklog
+    ? new BacklogSource({
+        tasksDir: path.join(backlogDir, 'tasks'),
+        failedDir: folders.failed,
+        project: parseBacklogConfig(
+          await readFile(path.join(backlogDir, 'config.yml'), 'utf8').catch(() => ''),
+        ),
+        inReview: (id) => store.getRun(id)?.state === 'review',
+      })
+    : folderSource;
 
   const configured = config.repository.url
     ? /^[a-z][\w+.-]*:\/\/|^[^/]+@[^:]+:/i.test(config.repository.url)
@@ -205,8 +222,4 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       await logs.close();
     },
   };
-}
-
-export function hasBacklogProject(baseDir: string, backlogDir: string): boolean {
-  return existsSync(path.join(baseDir, backlogDir, 'config.yml'));
 }

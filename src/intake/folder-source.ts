@@ -48,6 +48,11 @@ export class FolderSource implements TaskSource {
     return names.filter(isTaskFile).map((n) => path.join(dir, n));
   }
 
+  /** A readable file in todo/ is always pending: the folder is the state. */
+  isPending(): boolean {
+    return true;
+  }
+
   listPending(): Promise<string[]> {
     return this.list('todo');
   }

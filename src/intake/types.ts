@@ -53,6 +53,8 @@ export interface TaskSource {
   watchPaths(): string[];
   /** True when `file` (from a watch event) may be a task to pick up. */
   isCandidate(file: string): boolean;
+  /** Whether a task read from a candidate file is waiting to be picked up. */
+  isPending(task: Task): boolean;
   /** Tasks waiting to be picked up. */
   listPending(): Promise<string[]>;
   /** Tasks claimed before a restart. */

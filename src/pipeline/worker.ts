@@ -200,7 +200,7 @@ export class Worker {
       return this.rejectInvalid(file, res.problems, res.taskId);
     }
     const t = res.task;
-    if (this.running.has(t.id) || this.deps.queue.has(t.id)) return;
+    if (this.running.has(t.id) || this.deps.queue.has(t.id) || !this.deps.source.isPending(t)) return;
     this.deps.queue.add({
       taskId: t.id,
       file,

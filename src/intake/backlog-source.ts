@@ -1,0 +1,193 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type BacklogProjectConfig,
+  type BacklogTaskChange,
+  backlogStatusFor,
+  backlogTimestamp,
+  parseBacklogTask,
+  updateBacklogTask,
+} from '../tasks/index.js';
+import type { Task } from '../tasks/types.js';
+import { isTempFile, writeFileAtomic } from './atomic.js';
+import { fileStem } from './folder-source.js';
+import type { FailureReport, ReadResult, ReviewInfo, TaskSource, TaskState } from './types.js';
+
+export interface BacklogSourceOptions {
+  /** `backlog/tasks`. */
+  tasksDir: string;
+  /** Where error.log / error.json are written (Backlog.md has no folder per state). */
+  failedDir: string;
+  project: BacklogProjectConfig;
+  /** The label that marks a failed task; it is not picked up again until removed. */
+  failedLabel?: string;
+  /** True when the store says the task's PR is open (used when no review status is configured). */
+  inReview: (taskId: string) => boolean;
+}
+
+/**
+ * Backlog.md as the task database: files stay in `backlog/tasks/`, and the state is the
+ * `status` field (plus a `failed` label), written back with byte-preserving edits so the
+ * `backlog` CLI keeps reading them. Status names come from `backlog/config.yml`.
+ */
+export class BacklogSource implements TaskSource {
+  readonly format = 'backlog' as const;
+  private readonly claiming = new Set<string>();
+  private readonly failedLabel: string;
+
+  constructor(private readonly options: BacklogSourceOptions) {
+    this.failedLabel = options.failedLabel ?? 'failed';
+  }
+
+  private status(stage: 'claimed' | 'review' | 'done'): string | undefined {
+    return backlogStatusFor(this.options.project, stage);
+  }
+
+  watchPaths(): string[] {
+    return [this.options.tasksDir];
+  }
+
+  isCandidate(file: string): boolean {
+    return path.dirname(path.resolve(file)) === path.resolve(this.options.tasksDir) && isTask(file);
+  }
+
+  private async all(): Promise<Array<{ file: string; task: Task | undefined; state: TaskState }>> {
+    const names = await readdir(this.options.tasksDir).catch(() => [] as string[]);
+    const out = [];
+    for (const name of names.filter(isTask)) {
+      const file = path.join(this.options.tasksDir, name);
+      const res = await this.read(file).catch(() => undefined);
+      const task = res?.ok ? res.task : undefined;
+      out.push({ file, task, state: task ? this.stateOf(task) : 'todo' });
+    }
+    return out;
+  }
+
+  private stateOf(task: Task): TaskState {
+    const s = (task.status ?? '').toLowerCase();
+    if (task.labels.includes(this.failedLabel)) return 'failed';
+    if (s === (this.status('done') ?? 'done').toLowerCase()) return 'completed';
+    const review = this.status('review');
+    if (review && s === review.toLowerCase()) return 'review';
+    if (s === (this.status('claimed') ?? 'in progress').toLowerCase()) {
+      return this.options.inReview(task.id) ? 'review' : 'doing';
+    }
+    if (s === this.options.project.defaultStatus.toLowerCase()) return 'todo';
+    return 'completed';
+  }
+
+  isPending(task: Task): boolean {
+    return this.stateOf(task) === 'todo';
+  }
+
+  async listPending(): Promise<string[]> {
+    return (await this.all()).filter((t) => t.state === 'todo').map((t) => t.file);
+  }
+
+  async listInProgress(): Promise<string[]> {
+    return (await this.all()).filter((t) => t.state === 'doing').map((t) => t.file);
+  }
+
+  async read(file: string): Promise<ReadResult> {
+    const text = await readFile(file, 'utf8');
+    const res = parseBacklogTask(text, { fileName: path.basename(file) });
+    if (res.ok) return { ok: true, task: res.task, path: file };
+    return {
+      ok: false,
+      problems: res.problems,
+      path: file,
+      taskId: /task-(\d+)/i.exec(path.basename(file))?.[1],
+    };
+  }
+
+  private async edit(file: string, change: BacklogTaskChange): Promise<void> {
+    const text = await readFile(file, 'utf8');
+    const next = updateBacklogTask(text, { updatedDate: backlogTimestamp(new Date()), ...change });
+    // An unchanged file is not rewritten: a rewrite is a watch event, and a loop for unparsable files.
+    if (next !== text) await writeFileAtomic(file, next);
+  }
+
+  /** Claim = status "In Progress", re-checked under an in-process lock so one task is claimed once. */
+  async claim(file: string): Promise<string | undefined> {
+    if (this.claiming.has(file)) return undefined;
+    this.claiming.add(file);
+    try {
+      const res = await this.read(file).catch(() => undefined);
+      if (!res?.ok || this.stateOf(res.task) !== 'todo') return undefined;
+      await this.edit(file, { status: this.status('claimed') ?? 'In Progress' });
+      return file;
+    } finally {
+      this.claiming.delete(file);
+    }
+  }
+
+  async toReview(file: string, info: ReviewInfo): Promise<string> {
+    const review = this.status('review');
+    const note = `ticket-processor: pull request ${info.prUrl} opened from branch \`${info.branch}\` (model ${info.model}).${info.summary ? ` ${info.summary}` : ''}`;
+    await this.edit(file, { ...(review ? { status: review } : {}), appendNotes: note });
+    return file;
+  }
+
+  async toFailed(file: string, report: FailureReport, log: string): Promise<string> {
+    const stem = path.join(this.options.failedDir, fileStem(file));
+    await writeFileAtomic(`${stem}.error.json`, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFileAtomic(`${stem}.error.log`, log);
+    const note = `ticket-processor: failed (${report.code}): ${report.error}${report.hint ? ` — ${report.hint}` : ''}`;
+    await this.edit(file, { addLabels: [this.failedLabel], appendNotes: note });
+    return file;
+  }
+
+  async toCompleted(taskId: string, note: string): Promise<string | undefined> {
+    const found = await this.find(taskId);
+    if (found?.state !== 'review') return undefined;
+    await this.edit(found.file, {
+      status: this.status('done') ?? 'Done',
+      appendNotes: `ticket-processor: ${note}`,
+    });
+    return found.file;
+  }
+
+  async requeue(taskId: string): Promise<string | undefined> {
+    const found = await this.find(taskId);
+    if (found?.state !== 'failed') return undefined;
+    await this.edit(found.file, {
+      removeLabels: [this.failedLabel],
+      status: this.options.project.defaultStatus,
+      appendNotes: 'ticket-processor: requeued by retry-failed.',
+    });
+    const stem = path.join(this.options.failedDir, fileStem(found.file));
+    await rm(`${stem}.error.log`, { force: true });
+    await rm(`${stem}.error.json`, { force: true });
+    return found.file;
+  }
+
+  async find(taskId: string): Promise<{ file: string; state: TaskState } | undefined> {
+    const hit = (await this.all()).find((t) => t.task?.id === taskId);
+    return hit ? { file: hit.file, state: hit.state } : undefined;
+  }
+
+  async listFailed(): Promise<
+    Array<{ file: string; taskId: string | undefined; report: FailureReport | undefined }>
+  > {
+    const out = [];
+    for (const t of (await this.all()).filter((x) => x.state === 'failed')) {
+      const json = path.join(this.options.failedDir, `${fileStem(t.file)}.error.json`);
+      const report = await readFile(json, 'utf8')
+        .then((s) => JSON.parse(s) as FailureReport)
+        .catch(() => undefined);
+      out.push({ file: t.file, taskId: t.task?.id, report });
+    }
+    return out;
+  }
+
+  async counts(): Promise<Record<TaskState, number>> {
+    const out: Record<TaskState, number> = { todo: 0, doing: 0, review: 0, failed: 0, completed: 0 };
+    for (const t of await this.all()) out[t.state]++;
+    return out;
+  }
+}
+
+function isTask(file: string): boolean {
+  const base = path.basename(file);
+  return base.toLowerCase().endsWith('.md') && !isTempFile(base) && !base.startsWith('.');
+}
