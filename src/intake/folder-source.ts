@@ -102,13 +102,13 @@ export class FolderSource implements TaskSource {
 
   async toCompleted(taskId: string): Promise<string | undefined> {
     const found = await this.find(taskId);
-    if (!found || found.state !== 'review') return undefined;
+    if (found?.state !== 'review') return undefined;
     return this.move(found.file, 'completed');
   }
 
   async requeue(taskId: string): Promise<string | undefined> {
     const found = await this.find(taskId);
-    if (!found || found.state !== 'failed') return undefined;
+    if (found?.state !== 'failed') return undefined;
     const target = await this.move(found.file, 'todo');
     const stem = path.join(this.dir('failed'), fileStem(found.file));
     await rm(`${stem}.error.log`, { force: true });

@@ -41,7 +41,7 @@ export async function rejectTask(
   info: { prNumber: number; comment?: string | undefined },
 ): Promise<string | undefined> {
   const found = await deps.source.find(taskId);
-  if (!found || found.state !== 'review') return undefined;
+  if (found?.state !== 'review') return undefined;
   const error = new TpError(
     `Pull request #${info.prNumber} was closed without merging.${info.comment ? ` Closing comment: ${info.comment}` : ''}`,
     {

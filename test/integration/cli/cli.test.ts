@@ -11,7 +11,16 @@ describe('ticket-processor CLI (subprocess)', () => {
     const v = await runCli(['--version'], { cwd });
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = await runCli(['--help'], { cwd });
-    for (const cmd of ['init', 'start', 'create-task', 'bulk-create', 'status', 'retry-failed', 'pr', 'demo']) {
+    for (const cmd of [
+      'init',
+      'start',
+      'create-task',
+      'bulk-create',
+      'status',
+      'retry-failed',
+      'pr',
+      'demo',
+    ]) {
       expect(help.stdout).toContain(cmd);
     }
     const sub = await runCli(['retry-failed', '--help'], { cwd });
@@ -26,13 +35,17 @@ describe('ticket-processor CLI (subprocess)', () => {
     const cfg = JSON.parse(readFileSync(path.join(cwd, 'proj/config.json'), 'utf8'));
     expect(cfg.git.prTitle).toBe('[Task {id}] {title}');
     expect(cfg.ollama.healthCheck.failureThreshold).toBe(3);
-    for (const f of ['todo', 'doing', 'review', 'failed', 'completed']) expect(existsSync(path.join(cwd, 'proj/backlog', f))).toBe(true);
+    for (const f of ['todo', 'doing', 'review', 'failed', 'completed'])
+      expect(existsSync(path.join(cwd, 'proj/backlog', f))).toBe(true);
     expect(readFileSync(path.join(cwd, 'proj/.env.example'), 'utf8')).toContain('GITEA_WEBHOOK_SECRET');
   });
 
   it('stops at start with the key path when the config is invalid', async () => {
     const cwd = tmpDir();
-    writeFileSync(path.join(cwd, 'config.json'), JSON.stringify({ processing: { concurrency: 'two' }, webhok: {} }));
+    writeFileSync(
+      path.join(cwd, 'config.json'),
+      JSON.stringify({ processing: { concurrency: 'two' }, webhok: {} }),
+    );
     const r = await runCli(['start', '--once'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('processing.concurrency');
@@ -46,7 +59,10 @@ describe('ticket-processor CLI (subprocess)', () => {
 
   it('creates tasks from flags and from a bulk JSON file, numbering them', async () => {
     const { root } = await makeProject();
-    const a = await runCli(['create-task', '-t', 'Add login', '-p', 'high', '--ac', 'one', '--ac', 'two', '-l', 'x,y'], { cwd: root });
+    const a = await runCli(
+      ['create-task', '-t', 'Add login', '-p', 'high', '--ac', 'one', '--ac', 'two', '-l', 'x,y'],
+      { cwd: root },
+    );
     expect(a.code).toBe(0);
     const d = await runCli(['create-task', '-t', 'Later', '--draft'], { cwd: root });
     expect(d.code).toBe(0);
@@ -60,10 +76,11 @@ describe('ticket-processor CLI (subprocess)', () => {
     const b = await runCli(['bulk-create', 'tasks.json'], { cwd: root });
     expect(b.code).toBe(0);
     expect(folderContents(root).todo).toEqual(['task-1 - Add login.md', 'task-3 - Bulk one.md']);
-    expect(readdirSync(path.join(root, 'backlog')).filter((n) => n.endsWith('.md')).sort()).toEqual([
-      'task-2 - Later.md',
-      'task-4 - Bulk two.md',
-    ]);
+    expect(
+      readdirSync(path.join(root, 'backlog'))
+        .filter((n) => n.endsWith('.md'))
+        .sort(),
+    ).toEqual(['task-2 - Later.md', 'task-4 - Bulk two.md']);
     const text = readFileSync(path.join(root, 'backlog/todo/task-1 - Add login.md'), 'utf8');
     expect(text).toMatch(/priority: high/);
     expect(text).toContain('- two');
@@ -75,7 +92,9 @@ describe('ticket-processor CLI (subprocess)', () => {
   });
 
   it('start --once, status, retry-failed --dry-run, then pr merge completes a task', async () => {
-    const { root, remote } = await makeProject({ agent: { type: 'command', command: `if [ "$TP_TASK_ID" = 2 ]; then exit 4; fi; ${WRITE}` } });
+    const { root, remote } = await makeProject({
+      agent: { type: 'command', command: `if [ "$TP_TASK_ID" = 2 ]; then exit 4; fi; ${WRITE}` },
+    });
     writeTask(root, '1', { title: 'Works' });
     writeTask(root, '2', { title: 'Breaks' });
     const s = await runCli(['start', '--once'], { cwd: root });

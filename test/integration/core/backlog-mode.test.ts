@@ -45,7 +45,7 @@ describe('Backlog.md projects', () => {
           command: 'if [ "$TP_TASK_ID" = 2 ]; then echo nope >&2; exit 1; fi; echo hello > hello.txt',
         },
         ollama: { availableModels: [] },
-        folders: { repos: '../repos-' + path.basename(repo) },
+        folders: { repos: `../repos-${path.basename(repo)}` },
       }),
     );
     const app = await createApp(loadConfig({ cwd: repo, env: {} }));

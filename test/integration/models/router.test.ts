@@ -62,7 +62,7 @@ function rig(hosts: string[], overrides: Partial<ModelRouterOptions> = {}): Rig 
 }
 
 const messages = [{ role: 'user' as const, content: 'hello' }];
-const chatPaths = (sent: Sent[], host: string) =>
+const _chatPaths = (sent: Sent[], host: string) =>
   sent.filter((s) => s.host === host && s.path === '/api/chat');
 
 afterEach(async () => {
