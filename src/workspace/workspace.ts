@@ -78,13 +78,9 @@ export class Workspace {
         await this.g(['clone', '--bare', '--quiet', remote, cache], this.options.reposDir, auth);
       }
       await this.g(
-        [
-          'fetch',
-          '--quiet',
-          '--prune',
-          'origin',
-          `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`,
-        ],
+        // All heads in one round trip: the base to start from, and the task branch's current
+        // head (the lease for our push) without a separate ls-remote.
+        ['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
         cache,
         auth,
       ).catch((err: unknown) => {
@@ -128,13 +124,27 @@ export class Workspace {
     return this.exclusive(cache, async () => {
       await this.removeWorktree(cache, dir);
       await mkdir(path.dirname(dir), { recursive: true });
-      await this.g(
-        ['worktree', 'add', '--quiet', '-B', branch, dir, `refs/remotes/origin/${baseBranch}`],
+      const refs = await this.g(
+        [
+          'for-each-ref',
+          '--format=%(refname) %(objectname)',
+          `refs/remotes/origin/${baseBranch}`,
+          `refs/remotes/origin/${branch}`,
+        ],
         cache,
       );
-      const baseSha = await this.g(['rev-parse', 'HEAD'], dir);
-      const remoteBranchSha = await this.remoteHead(remote, branch, auth);
-      return { dir, branch, baseSha, remoteBranchSha };
+      const sha = (ref: string) =>
+        /^(\S+) (\S+)$/m.exec(refs.split('\n').find((l) => l.startsWith(`${ref} `)) ?? '')?.[2] ?? '';
+      const baseSha = sha(`refs/remotes/origin/${baseBranch}`);
+      if (!baseSha) {
+        throw new TpError(`Base branch "${baseBranch}" does not exist in the target repository.`, {
+          code: 'GIT_FAILED',
+          hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
+        });
+      }
+      // --force: a worktree registered by a killed run (its folder gone) must not block the new one.
+      await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, dir, baseSha], cache);
+      return { dir, branch, baseSha, remoteBranchSha: sha(`refs/remotes/origin/${branch}`) };
     });
   }
 
@@ -149,7 +159,6 @@ export class Workspace {
       await this.g(['worktree', 'remove', '--force', dir], cache).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
-    await this.g(['worktree', 'prune'], cache);
   }
 
   /**
