@@ -92,7 +92,8 @@ export class Worker {
   async idle(): Promise<void> {
     for (;;) {
       await Promise.all(this.inspecting.values());
-      if (this.running.size === 0 && this.inspecting.size === 0) {
+      // A file that did not parse yet is looked at again after the debounce window: wait for that too.
+      if (this.running.size === 0 && this.inspecting.size === 0 && this.recheck.size === 0) {
         await this.refreshDeps();
         if (!this.hasRunnable()) return;
         this.schedule();
