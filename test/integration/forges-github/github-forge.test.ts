@@ -46,7 +46,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('opens a pull request, labels it and reports the clone URL without credentials', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const f = forge();
     await f.ensureRepo();
     expect(await f.remoteUrl()).toBe(`${fake.url}/acme/${repo}.git`);
@@ -67,7 +67,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('reuses the open pull request when GitHub answers 422 "already exists" (restart after a crash)', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const first = await forge().openPullRequest(input('task-8'));
     const again = await forge().openPullRequest(input('task-8', ['retried']));
     expect(again.number).toBe(first.number);
@@ -81,7 +81,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('finds an open pull request by branch with the owner:branch head filter', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const f = forge();
     expect(await f.findPullRequest('task-9')).toBeUndefined();
     await f.openPullRequest(input('task-9'));
@@ -93,7 +93,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('comments on the pull request and merges it', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const f = forge();
     const pr = await f.openPullRequest(input('task-11'));
     await f.comment(pr.number, 'Review: looks good.');
@@ -109,7 +109,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('reports a PR that cannot be merged as FORGE_CONFLICT with a fix', async () => {
-    const r = fake.addRepo('acme', repo);
+    const r = await fake.addRepo('acme', repo);
     const f = forge();
     const pr = await f.openPullRequest(input('task-12'));
     const stored = r.pulls[0];
@@ -122,7 +122,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('retries 5xx and a reset connection, then succeeds', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const path = `/repos/acme/${repo}`;
     const fault = fake.injectFault({ method: 'GET', path, status: 502, times: 2 });
     const reset = fake.injectFault({ method: 'GET', path, reset: true, times: 1 });
@@ -134,7 +134,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('gives up after the retry budget with a retryable SERVER_ERROR', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     fake.injectFault({ method: 'GET', path: `/repos/acme/${repo}`, status: 503, times: 10 });
     const err = await caught(forge().ensureRepo());
     expect(err.code).toBe('SERVER_ERROR');
@@ -143,7 +143,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('waits out a primary rate limit (403 + x-ratelimit-remaining: 0) instead of failing on auth', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const reset = String(Math.floor(Date.now() / 1000));
     fake.injectFault({
       method: 'GET',
@@ -159,7 +159,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('fails a wrong token at once with FORGE_AUTH naming the scopes, and never shows the token', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     const wrong = `${TOKEN}-revoked`;
     const err = await caught(forge({ token: wrong }).ensureRepo());
     expect(err.code).toBe('FORGE_AUTH');
@@ -179,7 +179,7 @@ describe('GitHubForge through the real Octokit client against the fake GitHub', 
   });
 
   it('redacts the token even when the server echoes the credential back', async () => {
-    fake.addRepo('acme', repo);
+    await fake.addRepo('acme', repo);
     fake.injectFault({
       method: 'POST',
       path: `/repos/acme/${repo}/pulls`,

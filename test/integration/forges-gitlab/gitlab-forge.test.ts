@@ -57,7 +57,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   const calls = (route: string) => fake.requests.filter((r) => r.route === route && r.path.includes(encoded));
 
   it('opens a merge request with labels as a comma list; number = iid, url = web_url', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const f = forge();
     await f.ensureRepo();
     expect(await f.remoteUrl()).toBe(`${fake.url}/acme/${name}.git`);
@@ -82,7 +82,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('reuses the open merge request on 409 "already exists" and adds the labels to it', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const first = await forge().openPullRequest(input('task-8'));
     const again = await forge().openPullRequest(input('task-8', ['retried']));
     expect(again.number).toBe(first.number);
@@ -93,7 +93,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('finds an open merge request by source branch', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const f = forge();
     expect(await f.findPullRequest('task-9')).toBeUndefined();
     await f.openPullRequest(input('task-9'));
@@ -106,7 +106,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('adds a note and accepts (merges) the merge request; a second merge is a success', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const f = forge();
     const mr = await f.openPullRequest(input('task-11'));
     await f.comment(mr.number, 'Review: looks good.');
@@ -119,7 +119,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('reports a conflicting merge request (406) as FORGE_CONFLICT with a fix', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const f = forge();
     const mr = await f.openPullRequest(input('task-12'));
     const stored = project()?.mergeRequests[0];
@@ -132,7 +132,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('retries 5xx and a reset connection (cockatiel), then succeeds', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const path = `/projects/${encoded}`;
     const fault = fake.injectFault({ method: 'GET', path, status: 503, times: 2 });
     fake.injectFault({ method: 'GET', path, reset: true, times: 1 });
@@ -142,7 +142,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('survives a 502 burst that gitbeaker re-sends itself', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const path = `/projects/${encoded}`;
     fake.injectFault({ method: 'GET', path, status: 502, times: 3 });
     await forge().ensureRepo();
@@ -150,7 +150,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('gives up after the retry budget with a retryable SERVER_ERROR', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     fake.injectFault({ method: 'GET', path: `/projects/${encoded}`, status: 500, times: 10 });
     const err = await caught(forge().ensureRepo());
     expect(err.code).toBe('SERVER_ERROR');
@@ -159,7 +159,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('fails a wrong token at once with FORGE_AUTH naming the scopes, and never shows the token', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     const wrong = `${TOKEN}-revoked`;
     const err = await caught(forge({ token: wrong }).ensureRepo());
     expect(err.code).toBe('FORGE_AUTH');
@@ -178,7 +178,7 @@ describe('GitLabForge through the real gitbeaker client against the fake GitLab'
   });
 
   it('redacts the token even when the server echoes the credential back', async () => {
-    fake.addProject('acme', name);
+    await fake.addProject('acme', name);
     fake.injectFault({
       method: 'POST',
       path: `/projects/${encoded}/merge_requests`,

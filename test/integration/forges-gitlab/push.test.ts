@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitLabForge } from '../../../src/forges/gitlab/index.js';
+import { type FakeGitLab, startFakeGitLab } from '../../fixtures/fake-gitlab/index.js';
+import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';
+
+const run = promisify(execFile);
+const TOKEN = 'glpat-pushToken5f2c9a81e7d4AbCd';
+
+/** git without ambient config or credentials: only what we pass can authenticate. */
+function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}) {
+  return run('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: cwd,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 'Tester',
+      GIT_AUTHOR_EMAIL: 'tester@example.com',
+      GIT_COMMITTER_NAME: 'Tester',
+      GIT_COMMITTER_EMAIL: 'tester@example.com',
+      ...extraEnv,
+    },
+  });
+}
+
+/** The header reaches git through GIT_CONFIG_* env: never argv, never .git/config. */
+const authEnv = (header: string) => ({
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'http.extraHeader',
+  GIT_CONFIG_VALUE_0: header,
+});
+
+describe('GitLabForge push auth against a Basic-auth git endpoint (real git, real HTTP)', () => {
+  let backend: GitHttpServer;
+  let fake: FakeGitLab;
+  let work: string;
+
+  beforeAll(async () => {
+    backend = await startGitHttpServer({ token: TOKEN });
+    fake = await startFakeGitLab({ token: TOKEN, groups: ['acme'], gitBackend: backend });
+    work = await mkdtemp(path.join(os.tmpdir(), 'tp-gitlab-push-'));
+  });
+
+  afterAll(async () => {
+    await fake?.close();
+    await backend?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('creates the repo, pushes a branch with the oauth2 Basic header, opens the MR; no token on disk', async () => {
+    const forge = new GitLabForge({
+      baseUrl: fake.url,
+      token: TOKEN,
+      projectPath: 'acme/shop',
+      createRepo: true,
+    });
+    await forge.ensureRepo();
+    const remote = await forge.remoteUrl();
+    const dir = path.join(work, 'shop');
+    await git(work, ['init', '--quiet', '--initial-branch=main', dir]);
+    await writeFile(path.join(dir, 'README.md'), '# shop\n');
+    await git(dir, ['add', '.']);
+    await git(dir, ['commit', '--quiet', '-m', 'init']);
+    await git(dir, ['remote', 'add', 'origin', remote]);
+    const header = forge.pushAuth().header ?? '';
+    await git(dir, ['push', '--quiet', 'origin', 'main'], authEnv(header));
+    await git(dir, ['checkout', '--quiet', '-b', 'task-42']);
+    await writeFile(path.join(dir, 'feature.txt'), 'done\n');
+    await git(dir, ['add', '.']);
+    await git(dir, ['commit', '--quiet', '-m', 'task 42']);
+    await git(dir, ['push', '--quiet', 'origin', 'task-42'], authEnv(header));
+
+    const pr = await forge.openPullRequest({
+      title: '[Task 42] feature',
+      body: 'b',
+      head: 'task-42',
+      base: 'main',
+      labels: [],
+      taskId: '42',
+    });
+    expect(pr.number).toBe(1);
+    const bare = backend.repoPath('acme', 'shop');
+    const { stdout } = await run('git', ['--git-dir', bare, 'rev-parse', '--verify', 'refs/heads/task-42'], {
+      encoding: 'utf8',
+    });
+    expect(stdout.trim()).toMatch(/^[0-9a-f]{40}$/);
+    expect(fake.gitRequests.length).toBeGreaterThan(0);
+    expect(fake.gitRequests.every((r) => r.auth === 'basic')).toBe(true);
+    const config = await readFile(path.join(dir, '.git', 'config'), 'utf8');
+    expect(config).not.toContain(TOKEN);
+    expect(config).not.toContain(Buffer.from(`oauth2:${TOKEN}`).toString('base64'));
+    expect(remote).not.toContain(TOKEN);
+  });
+
+  it('rejects a push with the token in a different scheme, as GitLab does', async () => {
+    const dir = path.join(work, 'shop');
+    const err = await git(
+      dir,
+      ['push', '--quiet', 'origin', 'task-42:task-43'],
+      authEnv(`Authorization: token ${TOKEN}`),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeDefined();
+    expect(fake.gitRequests.at(-1)?.auth).toBe('not-basic');
+    expect(fake.gitRequests.at(-1)?.status).toBe(401);
+  });
+});
