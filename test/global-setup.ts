@@ -8,7 +8,7 @@ export default function setup(): void {
   } catch (err) {
     // Type errors are reported by `tsc --noEmit` in CI; tsc still emitted JavaScript, so the
     // suite can run and show behaviour. A missing entry point is fatal.
-    if (!existsSync('dist/cli/main.js')) throw err;
+    if (!existsSync('dist/src/cli/main.js')) throw err;
     process.stderr.write(
       `global-setup: tsc reported errors:\n${String((err as { stdout?: unknown }).stdout ?? '')}\n`,
     );

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
 import { createDemoRemote, writeDemoTickets } from '../demo/setup.js';
-import { SimulatedAgent } from '../demo/simulated-agent.js';
+import { SIMULATED_MODEL, startSimulatedOllama } from '../demo/simulated-ollama.js';
 import { completeTask } from '../pipeline/completion.js';
 import { git } from '../workspace/index.js';
 import type { CliIo } from './context.js';
@@ -14,24 +14,37 @@ import { table } from './table.js';
 /**
  * `demo`: a complete run in a temp directory: a bare "remote" with a small project, three
  * tickets (one depending on another), the pipeline, a merge, and a summary of where
- * everything went. The model is a labelled simulation.
+ * everything went. The model is the user's Ollama when it answers, else a labelled simulation.
  */
-export async function demoCommand(io: CliIo, opts: { dir?: string }): Promise<number> {
+export async function demoCommand(
+  io: CliIo,
+  opts: { dir?: string; model?: string; simulate?: boolean },
+): Promise<number> {
   const root = opts.dir
     ? path.resolve(io.cwd, opts.dir)
     : await mkdtemp(path.join(os.tmpdir(), 'ticket-processor-demo-'));
   io.out(`Demo directory: ${root}`);
+  const realHost = opts.simulate ? undefined : await reachableOllama(io.env.OLLAMA_HOST);
+  const simulated = realHost ? undefined : await startSimulatedOllama();
+  const host = realHost ?? simulated!.url;
+  const model = realHost ? (opts.model ?? 'qwen2.5-coder:7b') : SIMULATED_MODEL;
   io.out(
-    'MODEL: SIMULATION — changes are written by a scripted stand-in, not an LLM. Configure OLLAMA_HOST and agent.type for real runs.\n',
+    realHost
+      ? `MODEL: ${model} on your Ollama at ${realHost} (built-in agent).\n`
+      : `MODEL: SIMULATION: a scripted stand-in for Ollama at ${host} answers the built-in agent\n` +
+          "       (Ollama's protocol, but it only knows these demo tickets). Set OLLAMA_HOST for a real model.\n",
   );
   const remote = await createDemoRemote(root);
-  await writeFile(
-    path.join(root, 'config.json'),
-    `${JSON.stringify({ repository: { url: 'remote.git', baseBranch: 'main' }, webhook: { enabled: false }, processing: { concurrency: 2 } }, null, 2)}\n`,
-  );
+  const config = {
+    repository: { url: 'remote.git', baseBranch: 'main' },
+    webhook: { enabled: false },
+    agent: { type: 'builtin' },
+    ollama: { host, defaultModel: `ollama/${model}`, availableModels: [`ollama/${model}`] },
+  };
+  await writeFile(path.join(root, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const loaded = loadConfig({ cwd: root, env: {} });
   await writeDemoTickets(path.resolve(root, loaded.config.folders.todo));
-  const app = await createApp(loaded, { agent: new SimulatedAgent() });
+  const app = await createApp(loaded);
   const detach = attachProgress(app.events, io);
   try {
     await app.worker.start({ watch: false });
@@ -70,5 +83,18 @@ export async function demoCommand(io: CliIo, opts: { dir?: string }): Promise<nu
   } finally {
     detach();
     await app.close();
+    await simulated?.close();
+  }
+}
+
+/** The user's Ollama when OLLAMA_HOST is set and answers /api/version within a second. */
+async function reachableOllama(host: string | undefined): Promise<string | undefined> {
+  if (!host) return undefined;
+  const url = /^https?:\/\//.test(host) ? host : `http://${host}`;
+  try {
+    const res = await fetch(new URL('/api/version', url), { signal: AbortSignal.timeout(1000) });
+    return res.ok ? url : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -11,7 +11,7 @@ import { startCommand } from './start.js';
 import { bulkCreateCommand, createTaskCommand } from './task-commands.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
   return pkg.version;
@@ -84,7 +84,9 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .command('demo')
     .description('run sample tickets end to end in a temp directory (simulated model unless Ollama answers)')
     .option('--dir <dir>', 'where to create the demo (default: a new temp directory)')
-    .action((o: { dir?: string }) => run(demoCommand(io, o)));
+    .option('--model <model>', 'model to use when OLLAMA_HOST answers (default qwen2.5-coder:7b)')
+    .option('--simulate', 'use the simulated Ollama even when a real one answers')
+    .action((o: { dir?: string; model?: string; simulate?: boolean }) => run(demoCommand(io, o)));
   program
     .command('config')
     .description('print the configuration reference')
