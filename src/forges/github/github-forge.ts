@@ -18,7 +18,7 @@ export interface GitHubForgeOptions {
   owner: string;
   /** Repository name (forge.repo). */
   repo: string;
-  /** API root; default https://api.github.com. GitHub Enterprise: `https://HOST/api/v3` (forge.url). */
+  /** forge.url: default https://api.github.com; GitHub Enterprise `https://HOST` or `https://HOST/api/v3`. */
   baseUrl?: string;
   /** Create the repository when it is missing (forge.createRepo). */
   createRepo?: boolean;
@@ -34,6 +34,28 @@ export interface GitHubForgeOptions {
 }
 
 const noop = () => {};
+
+/**
+ * The REST root for a configured forge URL: none or github.com → https://api.github.com; a
+ * GitHub Enterprise server root (https://ghe.example.com) → its `/api/v3`; a URL that already
+ * is an API root is kept. Users write the address they browse to, Octokit wants the API root.
+ */
+export function githubApiUrl(url: string | undefined): string {
+  if (!url) return 'https://api.github.com';
+  const trimmed = url.replace(/\/+$/, '');
+  let host: string;
+  try {
+    host = new URL(trimmed).hostname.toLowerCase();
+  } catch {
+    throw new TpError(`forge.url "${trimmed}" is not a URL.`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Set forge.url to https://github.com, or to your GitHub Enterprise server, e.g. https://ghe.example.com.',
+    });
+  }
+  if (host === 'github.com' || host === 'www.github.com' || host === 'api.github.com')
+    return 'https://api.github.com';
+  return /\/api\/v3$/.test(trimmed) ? trimmed : `${trimmed}/api/v3`;
+}
 
 /**
  * Publishes task branches as pull requests on GitHub or GitHub Enterprise through Octokit.
@@ -56,7 +78,7 @@ export class GitHubForge implements Forge {
     }
     this.octokit = new Octokit({
       auth: options.token,
-      ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
+      baseUrl: githubApiUrl(options.baseUrl),
       userAgent: 'ticket-processor',
       request: options.request?.fetch ? { fetch: options.request.fetch } : {},
       // Octokit's request log writes failed calls to console.error; ours are thrown as TpErrors instead.

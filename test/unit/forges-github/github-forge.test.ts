@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
-import { GitHubForge, retryAfterMs } from '../../../src/forges/github/index.js';
+import { GitHubForge, githubApiUrl, retryAfterMs } from '../../../src/forges/github/index.js';
 import { recorded } from '../../fixtures/fake-github/index.js';
 
 const TOKEN = 'ghp_unitForgeToken0123456789';
@@ -127,6 +127,16 @@ describe('GitHubForge (unit, scripted fetch)', () => {
     const err = await forge.ensureRepo().catch((e: unknown) => e);
     expect(TpError.isInstance(err) && err.code).toBe('FORGE_AUTH');
     expect(calls).toHaveLength(1);
+  });
+
+  it('maps the configured forge URL to the REST root Octokit wants', () => {
+    expect(githubApiUrl(undefined)).toBe('https://api.github.com');
+    expect(githubApiUrl('https://github.com/')).toBe('https://api.github.com');
+    expect(githubApiUrl('https://api.github.com')).toBe('https://api.github.com');
+    expect(githubApiUrl('https://ghe.example.com')).toBe('https://ghe.example.com/api/v3');
+    expect(githubApiUrl('https://ghe.example.com/api/v3/')).toBe('https://ghe.example.com/api/v3');
+    expect(githubApiUrl('http://127.0.0.1:8080/api/v3')).toBe('http://127.0.0.1:8080/api/v3');
+    expect(() => githubApiUrl('ghe.example.com')).toThrow(/not a URL/);
   });
 
   it('parses Retry-After as seconds or as an HTTP date', () => {
