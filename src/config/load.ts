@@ -86,7 +86,6 @@ const ENV_MAP: Array<[string, string[]]> = [
   ['OLLAMA_HOST', ['ollama', 'host']],
   ['GIT_USER_NAME', ['git', 'userName']],
   ['GIT_USER_EMAIL', ['git', 'userEmail']],
-  ['GITEA_ORG', ['forge', 'owner']],
   ['TP_FORGE', ['forge', 'type']],
   ['TP_REPOSITORY', ['repository', 'url']],
 ];
