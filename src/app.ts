@@ -193,6 +193,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     remoteFor,
     promptDir: path.join(folders.repos, 'prompts'),
     secrets,
+    env,
   });
   const worker = new Worker(
     { source, store, queue: new PriorityQueue(), processor, events, logger: logs.get('watcher') },

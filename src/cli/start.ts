@@ -36,7 +36,6 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
     source: app.source,
     store: app.store,
     events: app.events,
-    worker: app.worker,
     secrets: app.secrets,
   };
   if (config.webhook.enabled && opts.server !== false && !opts.once) {

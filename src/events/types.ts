@@ -24,7 +24,7 @@ export interface TpEvents {
   'attempt.succeeded': TaskEventBase & { attemptNumber: number; model: string; durationMs: number };
   'task.published': TaskEventBase & { branch: string; prUrl: string; prNumber: number; elapsedMs: number };
   'task.failed': TaskEventBase & { code: string; error: string; retryable: boolean; elapsedMs: number };
-  'task.completed': TaskEventBase & { prNumber?: number; via: 'webhook' | 'cli' };
+  'task.completed': TaskEventBase & { prNumber?: number; via: 'webhook' | 'cli' | 'auto' };
   'task.requeued': TaskEventBase & { reason: string };
   'task.recovered': TaskEventBase & { action: 'resumed' | 'requeued' | 'published' };
   'worker.idle': Record<string, never>;

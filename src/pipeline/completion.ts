@@ -4,13 +4,11 @@ import type { EventBus } from '../events/index.js';
 import type { TaskSource } from '../intake/types.js';
 import type { Store } from '../store/index.js';
 import { failureFiles } from './failure.js';
-import type { Worker } from './worker.js';
 
 export interface CompletionDeps {
   source: TaskSource;
   store: Store;
   events: EventBus;
-  worker?: Worker | undefined;
   secrets: string[];
 }
 
@@ -18,7 +16,7 @@ export interface CompletionDeps {
 export async function completeTask(
   deps: CompletionDeps,
   taskId: string,
-  info: { prNumber?: number | undefined; prUrl?: string | undefined; via: 'webhook' | 'cli' },
+  info: { prNumber?: number | undefined; prUrl?: string | undefined; via: 'webhook' | 'cli' | 'auto' },
 ): Promise<string | undefined> {
   const note = `Pull request ${info.prUrl ?? (info.prNumber ? `#${info.prNumber}` : '')} merged; task completed.`;
   const file = await deps.source.toCompleted(taskId, note);
@@ -30,7 +28,6 @@ export async function completeTask(
     via: info.via,
     ...(info.prNumber ? { prNumber: info.prNumber } : {}),
   });
-  deps.worker?.notifyCompleted(taskId);
   return file;
 }
 

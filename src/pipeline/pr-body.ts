@@ -40,7 +40,25 @@ export function buildPrBody(template: string, input: PrBodyInput): string {
     report.push(`  - attempt ${a.attemptNumber} (${a.model}) failed: ${a.code}`);
   if (input.verify?.length) {
     report.push('', '### Checks');
-    for (const v of input.verify) report.push(`- ${v.ok ? '✅' : '❌'} \`${v.command}\``);
+    for (const v of input.verify) {
+      report.push(`- ${v.ok ? '✅' : '❌'} \`${v.command}\``);
+      if (!v.ok)
+        report.push(
+          '',
+          '  <details><summary>output (tail)</summary>',
+          '',
+          '  ```',
+          v.outputTail
+            .trimEnd()
+            .split('\n')
+            .slice(-40)
+            .map((l) => `  ${l}`)
+            .join('\n'),
+          '  ```',
+          '  </details>',
+          '',
+        );
+    }
   }
   return redact([head, ...report].join('\n'), input.secrets);
 }

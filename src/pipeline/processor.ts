@@ -7,11 +7,13 @@ import type { FailureAttempt } from '../intake/types.js';
 import { modelChain, stripProvider } from '../models/index.js';
 import type { Task } from '../tasks/types.js';
 import type { PreparedWorktree } from '../workspace/index.js';
+import { completeTask } from './completion.js';
 import { failureFiles } from './failure.js';
 import { buildPrBody } from './pr-body.js';
 import { buildPrompt } from './prompt.js';
 import { branchName, renderTemplate } from './template.js';
 import type { PipelineDeps } from './types.js';
+import { runVerify, type VerifyResult, verifyFeedback } from './verify.js';
 
 export type ProcessOutcome =
   | { status: 'review'; prUrl: string; prNumber: number; branch: string }
@@ -57,6 +59,7 @@ export class TaskProcessor {
     let model: string | undefined;
     let agentResult: AgentResult | undefined;
     let wt: PreparedWorktree | undefined;
+    let verify: VerifyResult[] | undefined;
     try {
       const baseBranch = task.baseBranch ?? config.repository.baseBranch;
       const pushed =
@@ -68,7 +71,18 @@ export class TaskProcessor {
         const outcome = await this.runAgent(task, file, wt, signal);
         attempts = outcome.attempts;
         model = outcome.modelUsed;
-        agentResult = outcome.result;
+        agentResult = outcome.result.result;
+        if (config.verify.commands.length > 0) {
+          const at = {
+            model,
+            host: outcome.result.host,
+            attemptNumber: outcome.result.attemptNumber,
+            signal,
+          };
+          const v = await this.verifyLoop(task, file, wt, at, enter);
+          verify = v.results;
+          agentResult = v.last ?? agentResult;
+        }
         enter('commit');
         const message = renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title });
         const sha = await this.deps.workspace.commit(wt, message, task.id);
@@ -87,6 +101,7 @@ export class TaskProcessor {
         agent: agentResult,
         elapsedMs: Date.now() - started,
         secrets: this.deps.secrets,
+        ...(verify ? { verify } : {}),
       });
       const pr =
         (await this.deps.forge.findPullRequest(branch, remote)) ??
@@ -117,6 +132,10 @@ export class TaskProcessor {
         elapsedMs: Date.now() - started,
       });
       if (wt) await this.deps.workspace.cleanup(remote, wt).catch(() => undefined);
+      // Auto-merge only on evidence: configured checks that all passed. No checks, no auto-merge.
+      if (config.webhook.autoMergePR && verify && verify.length > 0 && verify.every((v) => v.ok)) {
+        await this.autoMerge(task.id, pr.number, pr.url);
+      }
       return { status: 'review', prUrl: pr.url, prNumber: pr.number, branch };
     } catch (raw) {
       const error = classify(raw).withTask(task.id);
@@ -151,12 +170,90 @@ export class TaskProcessor {
     }
   }
 
-  private async runAgent(task: Task, file: string, wt: PreparedWorktree, signal: AbortSignal) {
-    const { config, agent, events, workspace } = this.deps;
-    const prompt = buildPrompt(task);
+  private async autoMerge(taskId: string, prNumber: number, prUrl: string): Promise<void> {
+    try {
+      await this.deps.forge.merge(prNumber);
+      const { source, store, events, secrets } = this.deps;
+      await completeTask({ source, store, events, secrets }, taskId, { prNumber, prUrl, via: 'auto' });
+    } catch (err) {
+      // The PR stays open for a person: a failed auto-merge is not a failed task.
+      this.deps.logger.warn(
+        { taskId, prNumber, err: classify(err).message },
+        'auto-merge failed; left for review',
+      );
+    }
+  }
+
+  /** Writes the prompt file and runs the agent once (first run or a follow-up round). */
+  private async callAgent(
+    task: Task,
+    file: string,
+    wt: PreparedWorktree,
+    at: { model: string; host: string; attemptNumber: number; signal: AbortSignal },
+    followUp?: string,
+  ): Promise<AgentResult> {
+    const { config, agent, events } = this.deps;
+    const prompt = buildPrompt(task, followUp);
     await mkdir(this.deps.promptDir, { recursive: true });
     const promptFile = path.join(this.deps.promptDir, `task-${task.id}.md`);
     await writeFile(promptFile, prompt);
+    return agent.run({
+      task,
+      workdir: wt.dir,
+      model: stripProvider(at.model),
+      ollamaHost: at.host,
+      taskFile: path.resolve(file),
+      promptFile,
+      prompt,
+      ...(followUp ? { followUp } : {}),
+      budget: {
+        timeoutMs: config.agent.timeoutMs ?? config.ollama.timeout,
+        maxIterations: config.agent.maxIterations,
+        maxTokens: config.agent.maxTokens,
+      },
+      signal: at.signal,
+      onOutput: (chunk) =>
+        events.emit('attempt.output', { taskId: task.id, attemptNumber: at.attemptNumber, chunk }),
+    });
+  }
+
+  /**
+   * Runs `verify.commands`; while they fail, sends their output back to the agent, up to
+   * `verify.maxRounds` times. Returns the last results (they go into the PR body either way).
+   */
+  private async verifyLoop(
+    task: Task,
+    file: string,
+    wt: PreparedWorktree,
+    at: { model: string; host: string; attemptNumber: number; signal: AbortSignal },
+    enter: (s: PipelineStage) => void,
+  ): Promise<{ results: VerifyResult[]; rounds: number; last: AgentResult | undefined }> {
+    const { config } = this.deps;
+    const check = () =>
+      runVerify({
+        commands: config.verify.commands,
+        cwd: wt.dir,
+        env: this.deps.env,
+        timeoutMs: config.agent.timeoutMs ?? config.ollama.timeout,
+        signal: at.signal,
+        secrets: this.deps.secrets,
+      });
+    enter('verify');
+    let results = await check();
+    let rounds = 0;
+    let last: AgentResult | undefined;
+    while (results.some((r) => !r.ok) && rounds < config.verify.maxRounds) {
+      rounds++;
+      enter('agent');
+      last = await this.callAgent(task, file, wt, at, verifyFeedback(results));
+      enter('verify');
+      results = await check();
+    }
+    return { results, rounds, last };
+  }
+
+  private async runAgent(task: Task, file: string, wt: PreparedWorktree, signal: AbortSignal) {
+    const { config, agent, events, workspace } = this.deps;
     const chain = modelChain(task, config.ollama);
     let first = true;
     return this.deps.runner.run(
@@ -167,21 +264,11 @@ export class TaskProcessor {
         first = false;
         const started = Date.now();
         events.emit('attempt.started', { taskId: task.id, attemptNumber, model, agent: agent.name });
-        const result = await agent.run({
-          task,
-          workdir: wt.dir,
-          model: stripProvider(model),
-          ollamaHost: host,
-          taskFile: path.resolve(file),
-          promptFile,
-          prompt,
-          budget: {
-            timeoutMs: config.agent.timeoutMs ?? config.ollama.timeout,
-            maxIterations: config.agent.maxIterations,
-            maxTokens: config.agent.maxTokens,
-          },
+        const result = await this.callAgent(task, file, wt, {
+          model,
+          host,
+          attemptNumber,
           signal: attemptSignal,
-          onOutput: (chunk) => events.emit('attempt.output', { taskId: task.id, attemptNumber, chunk }),
         });
         const changed = await workspace.changes(wt);
         if (changed.length === 0) {
@@ -200,7 +287,7 @@ export class TaskProcessor {
           model,
           durationMs: Date.now() - started,
         });
-        return result;
+        return { result, host, attemptNumber };
       },
       { taskId: task.id, signal },
     );

@@ -43,4 +43,6 @@ export interface PipelineDeps {
   /** Where prompt files are written (outside any worktree). */
   promptDir: string;
   secrets: string[];
+  /** Base environment of checks run in the worktree (secrets are scrubbed before use). */
+  env: Record<string, string | undefined>;
 }

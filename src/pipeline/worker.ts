@@ -50,7 +50,10 @@ export class Worker {
   constructor(
     private readonly deps: WorkerDeps,
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    // Completion happens elsewhere (webhook, `pr merge`, auto-merge); dependants may now run.
+    deps.events.on('task.completed', (e) => this.notifyCompleted(e.taskId));
+  }
 
   /** Reconciles tasks left in progress by a previous process, then queues what is pending. */
   async start(opts: { watch: boolean }): Promise<void> {
