@@ -15,7 +15,7 @@ const DOWN_MS = Number(process.env.BENCH_OUTAGE_MS ?? 8_000);
 export default async function run(): Promise<BenchResult> {
   const scenario: OutageScenario = {
     tasks: TASKS,
-    concurrency: 3,
+    concurrency: 4,
     downAfterPublished: Math.floor(TASKS / 3),
     downForMs: DOWN_MS,
     chatLatencyMs: 400,
@@ -64,6 +64,20 @@ export default async function run(): Promise<BenchResult> {
         `≤ ${r.probesAllowed}`,
       ),
       row('HALF_OPEN periods (probes allowed)', `${r.halfOpened} (${r.probesAllowed})`),
+      row(
+        'probe calls per failed HALF_OPEN period',
+        r.probesInFailedHalfOpen.join(', ') || 'none',
+        `each ≤ ${hc.halfOpenRequests}`,
+      ),
+      row(
+        'probe calls in the HALF_OPEN period that closed',
+        r.probesInClosingHalfOpen.join(', ') || 'none',
+        String(hc.successThreshold),
+      ),
+      row(
+        'HALF_OPEN probes that were agent runs / health checks',
+        `${r.sentWhileHalfOpen.filter((q) => q.path === '/api/show').length} / ${r.sentWhileHalfOpen.filter((q) => q.path === '/api/version').length}`,
+      ),
       row('requests sent while HALF_OPEN', `${r.sentWhileHalfOpen.length} (${r.summary.sentWhileHalfOpen})`),
       row('requests sent while the host was down', `${r.sentWhileDown.length} (${r.summary.sentWhileDown})`),
       row('failed attempts / counted retries / waits', `${r.failedAttempts} / ${r.retries} / ${r.waits}`),
