@@ -2,6 +2,8 @@ import type { Config, Secrets } from '../config/index.js';
 import { TpError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { GiteaForge } from './gitea/index.js';
+import { GitHubForge } from './github/index.js';
+import { GitLabForge } from './gitlab/index.js';
 import { LocalForge } from './local/index.js';
 import type { Forge } from './types.js';
 

@@ -313,10 +313,15 @@ export class ModelRouter {
     }
   }
 
-  /** Weighted random choice among CLOSED hosts; HALF_OPEN hosts only when no CLOSED host is left. */
+  /**
+   * Weighted random choice among CLOSED hosts. HALF_OPEN hosts take real calls only when no
+   * health checker probes them: otherwise a whole agent run (minutes on a real model) would
+   * be the recovery probe, and `successThreshold` of them in a row would hold recovery back.
+   */
   private pick(candidates: Host[]): Lease | undefined {
     const closed = candidates.filter((h) => h.breaker.state === 'CLOSED');
-    const pool = closed.length > 0 ? closed : candidates.filter((h) => h.breaker.available);
+    const probing = this.options.healthCheck.enabled !== false;
+    const pool = closed.length > 0 || probing ? closed : candidates.filter((h) => h.breaker.available);
     const total = pool.reduce((s, h) => s + h.weight, 0);
     const ordered = [...pool];
     let r = this.random() * total;

@@ -27,6 +27,17 @@ export type ProcessOutcome =
 export class TaskProcessor {
   constructor(private readonly deps: PipelineDeps) {}
 
+  private repoReady: Promise<void> | undefined;
+
+  /** Checks (or creates, with forge.createRepo) the forge repository once per process; retried after a failure. */
+  private ensureRepo(): Promise<void> {
+    this.repoReady ??= this.deps.forge.ensureRepo().catch((err: unknown) => {
+      this.repoReady = undefined;
+      throw err;
+    });
+    return this.repoReady;
+  }
+
   /** Start-up: clears worktrees left behind by a process that died mid-task. */
   async sweepWorkspaces(): Promise<void> {
     const n = await this.deps.workspace.sweepOrphans();
@@ -53,14 +64,17 @@ export class TaskProcessor {
       store.upsertRun({ taskId: task.id, stage: s });
       events.emit('task.stage', { ...base, stage: s, elapsedMs: Date.now() - started });
     };
-    const remote = await this.deps.remoteFor(task);
-    const auth = this.deps.forge.pushAuth();
+    // Assigned inside the try: a forge that cannot be reached must fail the task, not escape it.
+    let remote = '';
     let attempts: FailureAttempt[] = [];
     let model: string | undefined;
     let agentResult: AgentResult | undefined;
     let wt: PreparedWorktree | undefined;
     let verify: VerifyResult[] | undefined;
     try {
+      await this.ensureRepo();
+      remote = await this.deps.remoteFor(task);
+      const auth = this.deps.forge.pushAuth();
       const baseBranch = task.baseBranch ?? config.repository.baseBranch;
       const pushed =
         prev?.commitSha && (await this.deps.workspace.remoteHead(remote, branch, auth)) === prev.commitSha;

@@ -299,12 +299,7 @@ describe('e2e: `start` with forge.type gitea against the fake Gitea', () => {
       expect(hits).toEqual([]);
     });
 
-    // KNOWN BUG (src/pipeline/processor.ts, TaskProcessor.process): `remoteFor(task)` and
-    // `forge.pushAuth()` run before the `try`, so a forge error there (401 here; equally a 5xx
-    // or a refused connection) escapes `process()`: no error files, the task stays in doing/
-    // and the CLI prints "0 failed". `it.fails` keeps this expectation running; when the
-    // processor is fixed this test turns red; then make it a plain `it`.
-    it.fails('moves the task to failed/ with a FORGE_AUTH error.json that names the token', () => {
+    it('moves the task to failed/ with a FORGE_AUTH error.json that names the token', () => {
       expect(folderContents(root)).toMatchObject({
         todo: [],
         doing: [],
