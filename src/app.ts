@@ -13,9 +13,11 @@ import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
 import { hostsFromConfig, ModelRouter, retryOptionsFrom } from './models/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { LogHub, logDirectory } from './observability/index.js';
+import { runFollowUp } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
 import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
-import type { AttemptRunner } from './pipeline/types.js';
+import { branchName } from './pipeline/template.js';
+import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { PriorityQueue } from './queue/index.js';
 import { SqliteStore, type Store } from './store/index.js';
@@ -45,6 +47,13 @@ export interface App {
   secrets: string[];
   /** Ollama hosts, breakers and health (undefined for command agents). */
   router: ModelRouter | undefined;
+  /**
+   * Starts a follow-up run on a task's PR (a reviewer's comment); runs in the background, one
+   * at a time per task. Resolves false when the task is not in review.
+   */
+  startFollowUp(taskId: string, prNumber: number, instructions: string, author: string): Promise<boolean>;
+  /** Settles when every follow-up run started so far has finished (tests, shutdown). */
+  followUpsIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -180,7 +189,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       factor: config.retry.factor,
       onAttemptFailed,
     });
-  const processor = new TaskProcessor({
+  const deps: PipelineDeps = {
     config,
     source,
     store,
@@ -194,7 +203,9 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     promptDir: path.join(folders.repos, 'prompts'),
     secrets,
     env,
-  });
+  };
+  const processor = new TaskProcessor(deps);
+  const shutdown = new AbortController();
   const worker = new Worker(
     { source, store, queue: new PriorityQueue(), processor, events, logger: logs.get('watcher') },
     {
@@ -204,6 +215,31 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       secrets,
     },
   );
+  const followUps = new Map<string, Promise<unknown>>();
+  const startFollowUp = async (taskId: string, prNumber: number, instructions: string, author: string) => {
+    const found = await source.find(taskId);
+    if (found?.state !== 'review') return false;
+    const read = await source.read(found.file);
+    if (!read.ok) return false;
+    const task = read.task;
+    const branch =
+      store.getRun(taskId)?.branch ??
+      branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
+    const prev = followUps.get(taskId) ?? Promise.resolve();
+    const next = prev
+      .catch(() => undefined)
+      .then(() =>
+        runFollowUp(
+          deps,
+          processor,
+          { task, file: found.file, prNumber, branch, instructions, author },
+          shutdown.signal,
+        ),
+      )
+      .catch((err) => logs.get('processor').error({ err, taskId }, 'follow-up run crashed'));
+    followUps.set(taskId, next);
+    return true;
+  };
   return {
     loaded,
     events,
@@ -216,7 +252,13 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     target,
     secrets,
     router,
+    startFollowUp,
+    async followUpsIdle() {
+      await Promise.allSettled(followUps.values());
+    },
     async close() {
+      shutdown.abort();
+      await Promise.allSettled(followUps.values());
       await worker.stop();
       await router?.stop();
       store.close();

@@ -1,6 +1,6 @@
 import { createApp } from '../app.js';
 import type { ModelRouter } from '../models/index.js';
-import { completeTask, rejectTask } from '../pipeline/completion.js';
+import { handleForgeEvent } from '../pipeline/forge-events.js';
 import { createServer, type OllamaHealthReport, type TpServer } from '../server/index.js';
 import { type CliIo, type GlobalOptions, load } from './context.js';
 import { attachProgress } from './progress.js';
@@ -50,29 +50,12 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
       rateLimitPerMinute: config.webhook.rateLimitPerMinute,
       taskIdRegex: config.taskIdFormat.extractRegex,
       seenDelivery: (key) => !app.store.markDelivery(key),
-      onForgeEvent: async (event, ctx) => {
-        if (!ctx.taskId) return { status: 'ignored', message: 'no task id in PR title or branch' };
-        if (event.kind === 'pr.merged') {
-          const file = await completeTask(deps, ctx.taskId, {
-            prNumber: event.prNumber,
-            prUrl: event.url,
-            via: 'webhook',
-          });
-          return file
-            ? { status: 'accepted' }
-            : { status: 'ignored', message: `task ${ctx.taskId} is not in review` };
-        }
-        if (event.kind === 'pr.closed') {
-          const file = await rejectTask(deps, ctx.taskId, {
-            prNumber: event.prNumber,
-            comment: event.comment,
-          });
-          return file
-            ? { status: 'accepted' }
-            : { status: 'ignored', message: `task ${ctx.taskId} is not in review` };
-        }
-        return { status: 'ignored' };
-      },
+      onForgeEvent: (event, ctx) =>
+        handleForgeEvent(
+          { ...deps, mention: config.webhook.mention, startFollowUp: app.startFollowUp },
+          event,
+          ctx.taskId,
+        ),
       ...(app.router ? { ollamaHealth: () => ollamaHealth(app.router!) } : {}),
       health: async () => {
         const counts = await app.source.counts();

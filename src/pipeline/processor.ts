@@ -198,8 +198,8 @@ export class TaskProcessor {
     }
   }
 
-  /** Writes the prompt file and runs the agent once (first run or a follow-up round). */
-  private async callAgent(
+  /** Writes the prompt file and runs the agent once (first run, a verify round or a PR-comment follow-up). */
+  async callAgent(
     task: Task,
     file: string,
     wt: PreparedWorktree,

@@ -148,6 +148,27 @@ export class Workspace {
     });
   }
 
+  /** A fresh worktree on an existing remote branch (a follow-up run on a task's open PR). */
+  async prepareExisting(remote: string, branch: string, auth?: PushAuth): Promise<PreparedWorktree> {
+    const cache = await this.sync(remote, branch, auth);
+    const dir = this.worktreeDir(branch);
+    return this.exclusive(cache, async () => {
+      await this.removeWorktree(cache, dir);
+      await mkdir(path.dirname(dir), { recursive: true });
+      const sha = await this.g(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}`], cache).catch(
+        () => '',
+      );
+      if (!sha) {
+        throw new TpError(`Branch "${branch}" is not in the target repository any more.`, {
+          code: 'GIT_FAILED',
+          hint: 'The PR branch was deleted; run the task again with `retry-failed`.',
+        });
+      }
+      await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, dir, sha], cache);
+      return { dir, branch, baseSha: sha, remoteBranchSha: sha };
+    });
+  }
+
   /** Discards whatever an agent did in the worktree (before a fallback attempt). */
   async reset(wt: PreparedWorktree): Promise<void> {
     await this.g(['reset', '--hard', '--quiet', wt.baseSha], wt.dir);
