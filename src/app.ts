@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, createAgent } from './agents/index.js';
 import type { LoadedConfig } from './config/index.js';
@@ -82,6 +82,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
 
   const folderSource = new FolderSource({ folders, extractRegex: config.taskIdFormat.extractRegex });
   await folderSource.ensureFolders();
+  await mkdir(folders.repos, { recursive: true });
   const backlogDir = path.resolve(baseDir, config.tasks.backlogDir);
   const useBacklog =
     config.tasks.format === 'backlog' ||

@@ -168,7 +168,7 @@ describe('pipeline, original folder format', () => {
 
   it('starts with a config.json written for the original tool, one repository per task', async () => {
     const root = tmpDir();
-    copyFileSync(path.resolve('../shared/reference/original/config.json'), path.join(root, 'config.json'));
+    copyFileSync(path.resolve('test/fixtures/original/config.json'), path.join(root, 'config.json'));
     const cfg = JSON.parse(readFileSync(path.join(root, 'config.json'), 'utf8'));
     cfg.webhook.enabled = false;
     writeFileSync(path.join(root, 'config.json'), JSON.stringify(cfg));
