@@ -1,6 +1,7 @@
 import { createApp } from '../app.js';
 import type { ModelRouter } from '../models/index.js';
 import { handleForgeEvent } from '../pipeline/forge-events.js';
+import { scheduleRecovery } from '../pipeline/recovery.js';
 import { createServer, type OllamaHealthReport, type TpServer } from '../server/index.js';
 import { type CliIo, type GlobalOptions, load } from './context.js';
 import { attachProgress } from './progress.js';
@@ -77,6 +78,18 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   }
   app.router?.start();
   await app.worker.start({ watch: !opts.once });
+  const stopRecovery =
+    config.recovery.autoRetry && !opts.once
+      ? scheduleRecovery(
+          { ...deps, maxRetries: config.recovery.maxRetries },
+          {
+            intervalMs: Math.max(10_000, Math.min(config.recovery.retryAfterMs, 300_000)),
+            retryAfterMs: config.recovery.retryAfterMs,
+            onRequeued: (n) => io.out(`recovery: requeued ${n} failed task(s)`),
+            onError: (err) => app.logs.get('processor').error({ err }, 'automatic recovery failed'),
+          },
+        )
+      : undefined;
   if (opts.once) {
     await app.worker.idle();
     const counts = await app.source.counts();
@@ -94,6 +107,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   });
   io.out('Stopping: waiting for running tasks to reach a safe point…');
   detach();
+  stopRecovery?.();
   await server?.close();
   await app.close();
   return 0;

@@ -35,9 +35,27 @@ export function createForge(input: ForgeFactoryInput): Forge {
         repo: need(config.forge.repo, 'forge.repo', 'Set forge.repo to the repository name.'),
         createRepo: config.forge.createRepo,
       });
-    default:
-      throw new TpError(`forge.type "${config.forge.type}" is not available yet.`, {
-        code: 'CONFIG_INVALID',
+    case 'github':
+      return new GitHubForge({
+        ...(config.forge.url ? { baseUrl: config.forge.url } : {}),
+        token: need(secrets.githubToken, 'GITHUB_TOKEN', 'Set GITHUB_TOKEN (a token with the repo scope).'),
+        owner: need(config.forge.owner, 'forge.owner', 'Set forge.owner to the user or organisation.'),
+        repo: need(config.forge.repo, 'forge.repo', 'Set forge.repo to the repository name.'),
+        createRepo: config.forge.createRepo,
       });
+    case 'gitlab': {
+      const owner = need(config.forge.owner, 'forge.owner', 'Set forge.owner to the group (or user) path.');
+      const repo = need(config.forge.repo, 'forge.repo', 'Set forge.repo to the project name.');
+      return new GitLabForge({
+        ...(config.forge.url ? { baseUrl: config.forge.url } : {}),
+        token: need(
+          secrets.gitlabToken,
+          'GITLAB_TOKEN',
+          'Set GITLAB_TOKEN (scopes api and write_repository).',
+        ),
+        projectPath: `${owner}/${repo}`,
+        createRepo: config.forge.createRepo,
+      });
+    }
   }
 }
