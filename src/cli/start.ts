@@ -1,10 +1,14 @@
 import { createApp } from '../app.js';
+import { TpError } from '../errors/index.js';
 import type { ModelRouter } from '../models/index.js';
+import { createMetrics } from '../observability/index.js';
 import { handleForgeEvent } from '../pipeline/forge-events.js';
 import { scheduleRecovery } from '../pipeline/recovery.js';
 import { createServer, type OllamaHealthReport, type TpServer } from '../server/index.js';
+import { parseNewTaskInputs } from '../tasks/index.js';
 import { type CliIo, type GlobalOptions, load } from './context.js';
 import { attachProgress } from './progress.js';
+import { writeNewTask } from './task-files.js';
 
 export interface StartOptions extends GlobalOptions {
   once?: boolean;
@@ -39,6 +43,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
     events: app.events,
     secrets: app.secrets,
   };
+  const metrics = createMetrics(app.events, { counts: () => app.source.counts() });
   if (config.webhook.enabled && opts.server !== false && !opts.once) {
     server = createServer({
       webhookPath: config.webhook.path,
@@ -51,6 +56,24 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
       rateLimitPerMinute: config.webhook.rateLimitPerMinute,
       taskIdRegex: config.taskIdFormat.extractRegex,
       seenDelivery: (key) => !app.store.markDelivery(key),
+      forgetDelivery: (key) => app.store.forgetDelivery(key),
+      metrics: () => metrics.metrics(),
+      metricsContentType: metrics.contentType,
+      createTask: async (input) => {
+        const checked = parseNewTaskInputs(input);
+        if (!checked.ok) {
+          throw new TpError('Invalid task.', {
+            code: 'TASK_INVALID',
+            details: { problems: checked.problems },
+          });
+        }
+        const [first, ...rest] = checked.tasks;
+        if (!first || rest.length > 0)
+          throw new TpError('POST one task per request.', { code: 'TASK_INVALID' });
+        const { autoProcess: _draft, ...task } = first;
+        // The API queues what it is given: a task posted to it is meant to run.
+        return writeNewTask(app, task, true);
+      },
       onForgeEvent: (event, ctx) =>
         handleForgeEvent(
           { ...deps, mention: config.webhook.mention, startFollowUp: app.startFollowUp },

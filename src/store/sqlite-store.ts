@@ -206,6 +206,10 @@ export class SqliteStore implements Store {
     return res.changes === 1;
   }
 
+  forgetDelivery(id: string): void {
+    this.db.prepare('DELETE FROM deliveries WHERE id = ?').run(id);
+  }
+
   audit(name: string, taskId: string | undefined, payload: unknown): void {
     this.db
       .prepare('INSERT INTO audit (ts, name, task_id, payload) VALUES (?, ?, ?, ?)')

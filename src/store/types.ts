@@ -62,6 +62,8 @@ export interface Store {
   addComment(prNumber: number, body: string): void;
   listComments(prNumber: number): string[];
   markDelivery(id: string): boolean;
+  /** Forgets a delivery whose handling failed, so the forge's retry is processed. */
+  forgetDelivery(id: string): void;
   audit(name: string, taskId: string | undefined, payload: unknown): void;
   close(): void;
 }
