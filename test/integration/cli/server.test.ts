@@ -24,7 +24,7 @@ describe('start with the HTTP server', () => {
       });
       expect(res.status).toBe(201);
       expect(await res.json()).toMatchObject({ id: '1' });
-      await waitFor(() => folderContents(root).review.length === 1, 'the task in review/');
+      await waitFor(() => folderContents(root).review?.length === 1, 'the task in review/');
       const health = (await (await fetch(`${cli.url}/health`)).json()) as Record<string, unknown>;
       expect(health).toMatchObject({ status: 'ok', queueSize: 0, processing: [] });
       const metrics = await (await fetch(`${cli.url}/metrics`)).text();
