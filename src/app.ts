@@ -10,7 +10,7 @@ import type { Forge } from './forges/types.js';
 import { BacklogSource } from './intake/backlog-source.js';
 import { FolderSource } from './intake/folder-source.js';
 import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
-import { hostsFromConfig, ModelRouter, retryOptionsFrom } from './models/index.js';
+import { failedAttempts, hostsFromConfig, ModelRouter, retryOptionsFrom } from './models/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { LogHub, logDirectory } from './observability/index.js';
 import { runFollowUp } from './pipeline/follow-up.js';
@@ -166,17 +166,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
           },
           onEvent: (e) => logs.get('processor').info(e as unknown as Record<string, unknown>, e.type),
           onAttempt: (a, taskId) => {
-            if (a.ok || !taskId) return;
-            onAttemptFailed({
-              taskId,
-              attemptNumber: a.attemptNumber,
-              model: a.model,
-              host: a.host,
-              error: a.error ?? 'unknown error',
-              code: a.code ?? 'INTERNAL',
-              errorType: a.errorType ?? 'permanent',
-              durationMs: a.durationMs,
-            });
+            const [failed] = failedAttempts([a]);
+            if (failed && taskId) onAttemptFailed({ ...failed, taskId });
           },
         });
   const runner =

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TpError } from '../../errors/index.js';
+import { cleanCloneUrl } from '../clone-url.js';
 import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 import { GiteaApiClient, type GiteaRetryOptions } from './api-client.js';
 import type { GiteaLabel, GiteaPullRequest, GiteaRepository, GiteaUser } from './api-types.js';
@@ -65,16 +66,7 @@ export class GiteaForge implements Forge {
   /** Clone URL reported by the server, with any userinfo stripped (auth goes in `pushAuth`). */
   async remoteUrl(): Promise<string> {
     const info = this.repoInfo ?? (await this.fetchRepo());
-    if (!info?.clone_url) {
-      throw new TpError(`Gitea did not report a clone URL for ${this.fullName()}.`, {
-        code: 'FORGE_NOT_FOUND',
-        hint: 'Run ensureRepo first, or check forge.owner and forge.repo.',
-      });
-    }
-    const url = new URL(info.clone_url);
-    url.username = '';
-    url.password = '';
-    return url.toString();
+    return cleanCloneUrl(info?.clone_url, 'Gitea', this.fullName());
   }
 
   /** An `http.extraHeader` value for `git push`, passed per command (never written to .git/config). */

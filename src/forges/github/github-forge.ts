@@ -1,6 +1,7 @@
 import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
+import { cleanCloneUrl } from '../clone-url.js';
 import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 import { githubError } from './errors.js';
 import { type ForgeRetryOptions, forgeRetryPolicy } from './retry-policy.js';
@@ -91,16 +92,7 @@ export class GitHubForge implements Forge {
   /** Clone URL reported by GitHub, with any userinfo stripped (auth goes in `pushAuth`). */
   async remoteUrl(): Promise<string> {
     const info = this.repoInfo ?? (await this.fetchRepo());
-    if (!info?.clone_url) {
-      throw new TpError(`GitHub did not report a clone URL for ${this.fullName()}.`, {
-        code: 'FORGE_NOT_FOUND',
-        hint: 'Run ensureRepo first, or check forge.owner and forge.repo.',
-      });
-    }
-    const url = new URL(info.clone_url);
-    url.username = '';
-    url.password = '';
-    return url.toString();
+    return cleanCloneUrl(info?.clone_url, 'GitHub', this.fullName());
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 } from '@gitbeaker/rest';
 import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
+import { cleanCloneUrl } from '../clone-url.js';
 import { type ForgeRetryOptions, forgeRetryPolicy } from '../github/retry-policy.js';
 import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 import { gitlabError } from './errors.js';
@@ -78,16 +79,7 @@ export class GitLabForge implements Forge {
   /** HTTP clone URL reported by GitLab, with any userinfo stripped (auth goes in `pushAuth`). */
   async remoteUrl(): Promise<string> {
     const info = this.project ?? (await this.fetchProject());
-    if (!info?.http_url_to_repo) {
-      throw new TpError(`GitLab did not report a clone URL for ${this.projectPath}.`, {
-        code: 'FORGE_NOT_FOUND',
-        hint: 'Run ensureRepo first, or check forge.owner and forge.repo.',
-      });
-    }
-    const url = new URL(info.http_url_to_repo);
-    url.username = '';
-    url.password = '';
-    return url.toString();
+    return cleanCloneUrl(info?.http_url_to_repo, 'GitLab', this.projectPath);
   }
 
   /** GitLab's git HTTP takes a token as the Basic-auth password; `oauth2` is the user name it documents. */
