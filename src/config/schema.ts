@@ -293,6 +293,19 @@ const recoverySchema = z
   })
   .prefault({});
 
+const securitySchema = z
+  .object({
+    secretScan: z
+      .boolean()
+      .default(true)
+      .describe('Scan every change for secrets before it is committed; a hit fails the task.'),
+    allowPatterns: z
+      .array(z.string())
+      .default([])
+      .describe('Regexes of added lines the secret scan accepts (known false positives).'),
+  })
+  .prefault({});
+
 /** Sections from the original tool's improvement plan; each has its own schema as it gains behaviour. */
 const openSection = (text: string) => z.record(z.string(), z.unknown()).default({}).describe(text);
 
@@ -316,7 +329,7 @@ export const configSchema = z.object({
   modelSelection: openSection('Model selection strategy.'),
   notifications: openSection('Notification targets.'),
   monitoring: openSection('Metrics and dashboard.'),
-  security: openSection('Secret scan, audit log, signing.'),
+  security: securitySchema,
   performance: openSection('Warm-up, caching, queue tuning.'),
 });
 

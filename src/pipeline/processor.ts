@@ -5,6 +5,7 @@ import { classify, TpError } from '../errors/index.js';
 import type { PipelineStage } from '../events/index.js';
 import type { FailureAttempt } from '../intake/types.js';
 import { modelChain, stripProvider } from '../models/index.js';
+import { scanDiff } from '../review/index.js';
 import type { Task } from '../tasks/types.js';
 import type { PreparedWorktree } from '../workspace/index.js';
 import { completeTask } from './completion.js';
@@ -36,6 +37,25 @@ export class TaskProcessor {
       throw err;
     });
     return this.repoReady;
+  }
+
+  /** Fails the task when the change adds something that looks like a secret: it must not reach a remote. */
+  private async secretScan(wt: PreparedWorktree): Promise<void> {
+    const diff = await this.deps.workspace.diff(wt);
+    const findings = scanDiff(diff, {
+      known: this.deps.secrets,
+      allow: this.deps.config.security.allowPatterns,
+    });
+    if (findings.length === 0) return;
+    const where = findings.slice(0, 5).map((f) => `${f.file}:${f.line} (${f.rule})`);
+    throw new TpError(
+      `The change adds what looks like a secret: ${where.join(', ')}${findings.length > 5 ? ', …' : ''}.`,
+      {
+        code: 'SECRET_DETECTED',
+        retryable: false,
+        hint: 'Nothing was committed or pushed. Make the ticket ask for configuration from the environment; for a false positive add a pattern to security.allowPatterns.',
+      },
+    );
   }
 
   /** Start-up: clears worktrees left behind by a process that died mid-task. */
@@ -96,6 +116,10 @@ export class TaskProcessor {
           const v = await this.verifyLoop(task, file, wt, at, enter);
           verify = v.results;
           agentResult = v.last ?? agentResult;
+        }
+        if (config.security.secretScan) {
+          enter('review');
+          await this.secretScan(wt);
         }
         enter('commit');
         const message = renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title });

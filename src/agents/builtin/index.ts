@@ -13,6 +13,11 @@ export { normaliseModelName } from './chat-port.js';
 export { type BuiltContext, buildContext, type ContextOptions, type MapDetail } from './context.js';
 export { chooseMode, planWindow } from './conversation.js';
 export { applyEdits, type Edit, planEdits } from './edits.js';
+export {
+  type ModelClientPortOptions,
+  modelClientChatPort,
+  modelClientPortFactory,
+} from './model-client-port.js';
 export { ollamaChatPort } from './ollama-port.js';
 export { type AgentMode, renderTask, systemPrompt } from './prompt.js';
 export { estimateTokens, extractSymbols, RepoIndex, type RepoIndexOptions } from './repo-index.js';

@@ -58,3 +58,27 @@ describe('verify loop', () => {
     }
   });
 });
+
+describe('secret scan before commit', () => {
+  it('fails the task and pushes nothing when the change adds a token', async () => {
+    const token = `ghp_${'Z9'.repeat(18)}`;
+    const { root, remote } = await makeProject({
+      agent: { type: 'command', command: `echo 'const t = "${token}";' > leak.js` },
+      ollama: { availableModels: [] },
+    });
+    writeTask(root, '3', { title: 'Leaky' });
+    const app = await createApp(loadConfig({ cwd: root, env: {} }));
+    try {
+      await app.worker.start({ watch: false });
+      await app.worker.idle();
+      expect(folderContents(root).failed).toEqual(['task-3 - Leaky.md']);
+      const report = readFileSync(path.join(root, 'backlog/failed/task-3 - Leaky.error.json'), 'utf8');
+      expect(JSON.parse(report)).toMatchObject({ code: 'SECRET_DETECTED', retryable: false });
+      expect(report).toContain('leak.js:1 (GitHub token)');
+      expect(report).not.toContain(token);
+      expect(() => gitOut(['rev-parse', '--verify', 'task-3'], remote)).toThrow();
+    } finally {
+      await app.close();
+    }
+  });
+});

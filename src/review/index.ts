@@ -1,0 +1,1 @@
+export { type SecretFinding, scanDiff } from './secret-scan.js';
