@@ -1,3 +1,4 @@
+import type { App } from '../app.js';
 import { TpError } from '../errors/index.js';
 import { LocalForge } from '../forges/local/index.js';
 import { completeTask } from '../pipeline/completion.js';
@@ -29,11 +30,50 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
         ]),
       );
     }
+    const live = await liveOllamaHealth(app);
+    if (live) {
+      io.out('\nOllama hosts (from the running service):');
+      io.out(
+        table([
+          ['HOST', 'STATE', 'LATENCY', 'LAST ERROR'],
+          ...live.hosts.map((h) => [
+            h.url,
+            h.state,
+            h.latencyMs === undefined ? '-' : `${h.latencyMs} ms`,
+            h.lastError ?? '',
+          ]),
+        ]),
+      );
+      if (live.waiting) io.out(`Waiting: ${live.waiting}`);
+    }
     const open = app.store.listPullRequests().filter((p) => p.state === 'open');
     if (open.length > 0)
       io.out(`\nOpen pull requests: ${open.map((p) => `#${p.number} (${p.head})`).join(', ')}`);
     return 0;
   });
+}
+
+interface LiveOllama {
+  hosts: Array<{ url: string; state: string; latencyMs?: number; lastError?: string }>;
+  waiting?: string;
+}
+
+/** Breaker states and waits live in the running `start` process; ask its /health/ollama, if it serves one. */
+async function liveOllamaHealth(app: App): Promise<LiveOllama | undefined> {
+  const { webhook } = app.loaded.config;
+  if (!webhook.enabled || webhook.port === 0) return undefined;
+  try {
+    const res = await fetch(`http://${webhook.host}:${webhook.port}/health/ollama`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as Partial<LiveOllama>;
+    return Array.isArray(body.hosts)
+      ? { hosts: body.hosts, ...(body.waiting ? { waiting: body.waiting } : {}) }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function localForge(forge: unknown): LocalForge {
