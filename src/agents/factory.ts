@@ -1,14 +1,27 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/index.js';
-import { BuiltinAgent } from './builtin/index.js';
+import { BuiltinAgent, modelClientPortFactory } from './builtin/index.js';
 import { createCliAgent } from './cli/index.js';
 import type { Agent } from './types.js';
 
 /** Builds the configured agent. `env` is the base environment of child processes. */
+/** First token may wait for a model to load from disk; after that, silence means a stuck stream. */
+const FIRST_TOKEN_MS = 120_000;
+const IDLE_MS = 60_000;
+
 export function createAgent(config: Config, env: Record<string, string | undefined>, logger?: Logger): Agent {
   const { agent, ollama } = config;
   if (agent.type === 'builtin') {
     return new BuiltinAgent({
+      // Through the models domain's client: first-token, idle and total timeouts on every request.
+      port: modelClientPortFactory({
+        timeouts: {
+          firstTokenMs: Math.min(FIRST_TOKEN_MS, ollama.timeout),
+          idleMs: Math.min(IDLE_MS, ollama.timeout),
+          totalMs: ollama.timeout,
+        },
+        keepAlive: ollama.keepAlive,
+      }),
       contextTokens: agent.contextTokens,
       maxIterations: agent.maxIterations,
       maxTokens: agent.maxTokens,

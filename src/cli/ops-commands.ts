@@ -66,7 +66,8 @@ async function liveOllamaHealth(app: App): Promise<LiveOllama | undefined> {
     const res = await fetch(`http://${webhook.host}:${webhook.port}/health/ollama`, {
       signal: AbortSignal.timeout(1000),
     });
-    if (!res.ok) return undefined;
+    // 503 is the answer while every host is down: its body is exactly what we want to show.
+    if (!res.ok && res.status !== 503) return undefined;
     const body = (await res.json()) as Partial<LiveOllama>;
     return Array.isArray(body.hosts)
       ? { hosts: body.hosts, ...(body.waiting ? { waiting: body.waiting } : {}) }
