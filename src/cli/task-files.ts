@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../app.js';
+import { TpError } from '../errors/index.js';
 import { writeFileAtomic } from '../intake/atomic.js';
 import {
   type NewTaskInput,
@@ -36,6 +37,12 @@ export async function writeNewTask(
   input: NewTaskInput,
   autoProcess: boolean,
 ): Promise<{ id: string; file: string }> {
+  if (app.source.format === 'backlog') {
+    throw new TpError('This project keeps its tasks in Backlog.md; create them with the backlog CLI.', {
+      code: 'TASK_INVALID',
+      hint: 'Run `backlog task create "Title" -d "…" --ac "…"`; ticket-processor picks the task up from backlog/tasks/.',
+    });
+  }
   const id = String(await nextTaskId(app));
   const dir = autoProcess ? app.folders.todo : path.dirname(app.folders.todo);
   const file = path.join(dir, taskFileName(id, input.title));

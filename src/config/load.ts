@@ -121,8 +121,13 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const v = env[name];
     if (v) setIn(input, keys, v);
   }
-  if (env.GITEA_URL && !(input.forge as { url?: string } | undefined)?.url)
-    setIn(input, ['forge', 'url'], env.GITEA_URL);
+  // The original tool's Gitea variables fill the forge section only when it is a Gitea forge:
+  // a leftover .env must not point a GitHub or GitLab setup at a Gitea server.
+  const forge = (input.forge ?? {}) as { type?: string; url?: string; owner?: string };
+  if (forge.type === 'gitea') {
+    if (env.GITEA_URL && !forge.url) setIn(input, ['forge', 'url'], env.GITEA_URL);
+    if (env.GITEA_ORG && !forge.owner) setIn(input, ['forge', 'owner'], env.GITEA_ORG);
+  }
 
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

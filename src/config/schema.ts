@@ -256,7 +256,10 @@ const forgeSchema = z
       .default('local')
       .describe('Where pull requests are opened.'),
     url: z.string().optional().describe('Forge base URL (env GITEA_URL for gitea).'),
-    owner: z.string().optional().describe('Org/user owning the repo (env GITEA_ORG for gitea).'),
+    owner: z
+      .string()
+      .optional()
+      .describe('Org/user owning the repo (env GITEA_ORG fills it for a gitea forge).'),
     repo: z.string().optional().describe('Repository name on the forge.'),
     createRepo: z.boolean().default(false).describe('Create the repository if it does not exist.'),
   })

@@ -123,7 +123,9 @@ export class TaskProcessor {
         }
         enter('commit');
         const message = renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title });
-        const sha = await this.deps.workspace.commit(wt, message, task.id);
+        const sha = await this.deps.workspace.commit(wt, message, task.id, {
+          staged: config.security.secretScan,
+        });
         store.upsertRun({ taskId: task.id, commitSha: sha, modelUsed: model });
         enter('push');
         await this.deps.workspace.push(remote, wt, auth);
