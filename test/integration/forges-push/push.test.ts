@@ -5,11 +5,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubForge } from '../../../src/forges/github/index.js';
-import { type FakeGitHub, startFakeGitHub } from '../../fixtures/fake-github/index.js';
+import { GitLabForge } from '../../../src/forges/gitlab/index.js';
+import type { Forge } from '../../../src/forges/types.js';
+import { startFakeGitHub } from '../../fixtures/fake-github/index.js';
+import { startFakeGitLab } from '../../fixtures/fake-gitlab/index.js';
 import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';
 
 const run = promisify(execFile);
-const TOKEN = 'ghp_pushToken5f2c9a81e7d4AbCdEf0123';
 
 /** git without ambient config or credentials: only what we pass can authenticate. */
 function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}) {
@@ -37,15 +39,49 @@ const authEnv = (header: string) => ({
   GIT_CONFIG_VALUE_0: header,
 });
 
-describe('GitHubForge push auth against a Basic-auth git endpoint (real git, real HTTP)', () => {
+interface FakeForgeServer {
+  gitRequests: Array<{ auth: string; status?: number }>;
+  close(): Promise<void>;
+}
+
+/** What differs between the two Basic-auth forges: the fake, the client, the token's user name. */
+interface Case {
+  name: string;
+  token: string;
+  basicUser: string;
+  start(token: string, backend: GitHttpServer): Promise<FakeForgeServer & { url: string; apiUrl?: string }>;
+  forge(fake: { url: string; apiUrl?: string }, token: string): Forge;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'GitHubForge',
+    token: 'ghp_pushToken5f2c9a81e7d4AbCdEf0123',
+    basicUser: 'x-access-token',
+    start: (token, backend) => startFakeGitHub({ token, orgs: ['acme'], gitBackend: backend }),
+    forge: (fake, token) =>
+      new GitHubForge({ baseUrl: fake.apiUrl!, token, owner: 'acme', repo: 'shop', createRepo: true }),
+  },
+  {
+    name: 'GitLabForge',
+    token: 'glpat-pushToken5f2c9a81e7d4AbCd',
+    basicUser: 'oauth2',
+    start: (token, backend) => startFakeGitLab({ token, groups: ['acme'], gitBackend: backend }),
+    forge: (fake, token) =>
+      new GitLabForge({ baseUrl: fake.url, token, projectPath: 'acme/shop', createRepo: true }),
+  },
+];
+
+describe.each(CASES)('$name push auth against a Basic-auth git endpoint (real git, real HTTP)', (c) => {
+  const TOKEN = c.token;
   let backend: GitHttpServer;
-  let fake: FakeGitHub;
+  let fake: FakeForgeServer & { url: string; apiUrl?: string };
   let work: string;
 
   beforeAll(async () => {
     backend = await startGitHttpServer({ token: TOKEN });
-    fake = await startFakeGitHub({ token: TOKEN, orgs: ['acme'], gitBackend: backend });
-    work = await mkdtemp(path.join(os.tmpdir(), 'tp-github-push-'));
+    fake = await c.start(TOKEN, backend);
+    work = await mkdtemp(path.join(os.tmpdir(), 'tp-forge-push-'));
   });
 
   afterAll(async () => {
@@ -54,14 +90,8 @@ describe('GitHubForge push auth against a Basic-auth git endpoint (real git, rea
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('creates the repo, pushes a branch with the x-access-token Basic header, opens the PR; no token on disk', async () => {
-    const forge = new GitHubForge({
-      baseUrl: fake.apiUrl,
-      token: TOKEN,
-      owner: 'acme',
-      repo: 'shop',
-      createRepo: true,
-    });
+  it('creates the repo, pushes a branch with the Basic header, opens the PR; no token on disk', async () => {
+    const forge = c.forge(fake, TOKEN);
     await forge.ensureRepo();
     const remote = await forge.remoteUrl();
     const dir = path.join(work, 'shop');
@@ -70,7 +100,7 @@ describe('GitHubForge push auth against a Basic-auth git endpoint (real git, rea
     await git(dir, ['add', '.']);
     await git(dir, ['commit', '--quiet', '-m', 'init']);
     await git(dir, ['remote', 'add', 'origin', remote]);
-    const header = forge.pushAuth().header ?? '';
+    const header = forge.pushAuth()?.header ?? '';
     await git(dir, ['push', '--quiet', 'origin', 'main'], authEnv(header));
     await git(dir, ['checkout', '--quiet', '-b', 'task-42']);
     await writeFile(path.join(dir, 'feature.txt'), 'done\n');
@@ -96,11 +126,11 @@ describe('GitHubForge push auth against a Basic-auth git endpoint (real git, rea
     expect(fake.gitRequests.every((r) => r.auth === 'basic')).toBe(true);
     const config = await readFile(path.join(dir, '.git', 'config'), 'utf8');
     expect(config).not.toContain(TOKEN);
-    expect(config).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
+    expect(config).not.toContain(Buffer.from(`${c.basicUser}:${TOKEN}`).toString('base64'));
     expect(remote).not.toContain(TOKEN);
   });
 
-  it('rejects a push with the token in a different scheme, as GitHub does', async () => {
+  it('rejects a push with the token in a different scheme, as the forge does', async () => {
     const dir = path.join(work, 'shop');
     const err = await git(
       dir,
