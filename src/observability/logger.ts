@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import { createStream, type Generator, type RotatingFileStream } from 'rotating-file-stream';
 import { redact } from '../workspace/git.js';
 
 export type Logger = pino.Logger;
@@ -51,10 +51,16 @@ export class LogHub {
     if (!dir) return undefined;
     let s = this.files.get(name);
     if (!s) {
-      s = createStream(name, {
+      // Classic logrotate naming (processor.log.1, .2.gz, …): what people grep and what
+      // logrotate users expect; `rotate` keeps at most `maxFiles` rotated files.
+      const gz = this.options.compress ? '.gz' : '';
+      // In classic mode the generator gets the index first (its typings say time first).
+      const generator = ((index: number | null) =>
+        index ? `${name}.${index}${gz}` : name) as unknown as Generator;
+      s = createStream(generator, {
         path: dir,
         size: this.options.maxSize.toUpperCase(),
-        maxFiles: this.options.maxFiles,
+        rotate: this.options.maxFiles,
         compress: this.options.compress ? 'gzip' : false,
       });
       this.files.set(name, s);
