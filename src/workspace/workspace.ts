@@ -5,6 +5,7 @@ import path from 'node:path';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
 import { type GitLog, git } from './git.js';
+import { killProcessesUnder } from './orphans.js';
 
 export interface WorkspaceOptions {
   /** The `folders.repos` directory: caches and worktrees live here. */
@@ -189,6 +190,8 @@ export class Workspace {
    * killed process may hold half an agent's work, and each resumed task gets a fresh one anyway.
    */
   async sweepOrphans(): Promise<number> {
+    // First stop whatever still runs in a worktree (an agent outliving a killed process).
+    await killProcessesUnder(path.join(this.options.reposDir, 'worktrees'));
     const cacheRoot = path.join(this.options.reposDir, 'cache');
     const caches = await readdir(cacheRoot).catch(() => [] as string[]);
     let removed = 0;

@@ -3,9 +3,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../src/store/index.js';
+import { killProcessesUnder } from '../../../src/workspace/orphans.js';
 import { BIN, folderContents, gitOut, makeProject, runCli, writeTask } from '../../helpers/project.js';
 
-/** Starts `start --once` in its own process group, so a kill takes its children too (like a service manager). */
+/** Starts `start --once` as a process group leader, like a service manager would. */
 function startDetached(root: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [BIN, 'start', '--once'], {
     cwd: root,
@@ -54,7 +55,8 @@ describe('kill -9 at any point, then start again', () => {
       }
       const child = startDetached(root, env);
       await waitFor(signal);
-      process.kill(-child.pid!, 'SIGKILL');
+      // Only the service's own process: its agent and git children live on, and the restart must deal with them.
+      process.kill(child.pid!, 'SIGKILL');
       await new Promise((r) => child.once('exit', r));
 
       // After the ref update the high-priority task's branch is on the remote; the restart must reuse that commit.
@@ -77,6 +79,8 @@ describe('kill -9 at any point, then start again', () => {
       for (const id of ['1', '2', '3']) {
         expect(gitOut(['rev-list', '--count', `main..task-${id}`], remote)).toBe('1');
       }
+      // The restart stopped what the dead process left running in its worktrees.
+      expect(await killProcessesUnder(path.join(root, 'repos', 'worktrees'))).toBe(0);
       if (pushedBefore) expect(gitOut(['rev-parse', 'task-2'], remote)).toBe(pushedBefore);
       const store = new SqliteStore(path.join(root, '.ticket-processor/state.db'));
       try {
