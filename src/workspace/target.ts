@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { git } from './git.js';
+import { EMPTY_TREE } from './workspace.js';
 
 /** The git top level holding `dir`, or undefined when `dir` is not inside a work tree. */
 export async function gitTopLevel(dir: string): Promise<string | undefined> {
@@ -11,8 +12,6 @@ export async function gitTopLevel(dir: string): Promise<string | undefined> {
     return undefined;
   }
 }
-
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 /**
  * The original tool's layout: a fresh bare repository per task under `repos/`, with one

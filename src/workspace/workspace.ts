@@ -27,6 +27,9 @@ export interface PreparedWorktree {
   remoteBranchSha: string;
 }
 
+/** git's well-known id of the empty tree. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
 /** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
 export const TASK_TRAILER = 'Ticket-Processor-Task';
 
@@ -116,6 +119,7 @@ export class Workspace {
     const cache = await this.sync(remote, baseBranch, auth);
     const dir = this.worktreeDir(branch);
     return this.exclusive(cache, async () => {
+      await this.seedIfEmpty(cache, remote, baseBranch, auth);
       await this.removeWorktree(cache, dir);
       await mkdir(path.dirname(dir), { recursive: true });
       // Both in parallel (reads and a new worktree do not conflict): each git process costs ~20 ms here.
@@ -149,6 +153,38 @@ export class Workspace {
       }
       return { dir, branch, baseSha, remoteBranchSha: sha(`refs/remotes/origin/${branch}`) };
     });
+  }
+
+  /**
+   * A repository the forge just created (forge.createRepo) has no branch at all: give it the
+   * base branch with one empty commit, so a task branch and its PR have something to target.
+   * A repository that has branches but not the base is left alone (that is a config error).
+   */
+  private async seedIfEmpty(
+    cache: string,
+    remote: string,
+    baseBranch: string,
+    auth?: PushAuth,
+  ): Promise<void> {
+    const heads = await this.g(
+      ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/remotes/origin/'],
+      cache,
+    );
+    if (heads.trim() !== '') return;
+    const { name, email } = this.options.author;
+    const env = {
+      GIT_AUTHOR_NAME: name,
+      GIT_AUTHOR_EMAIL: email,
+      GIT_COMMITTER_NAME: name,
+      GIT_COMMITTER_EMAIL: email,
+    };
+    const sha = await git(['commit-tree', EMPTY_TREE, '-m', 'Initial commit'], {
+      cwd: cache,
+      env,
+      secrets: this.options.secrets,
+    });
+    await this.g(['push', '--quiet', remote, `${sha}:refs/heads/${baseBranch}`], cache, auth);
+    await this.g(['update-ref', `refs/remotes/origin/${baseBranch}`, sha], cache);
   }
 
   /** A fresh worktree on an existing remote branch (a follow-up run on a task's open PR). */
