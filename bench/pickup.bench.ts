@@ -42,6 +42,18 @@ export default async function run(): Promise<BenchResult> {
     const w = written.get(e.taskId);
     if (w !== undefined) pickup.push(now - w);
   });
+  // Per-stage time: from entering a stage to entering the next one.
+  const stageMs: Record<string, number[]> = {};
+  const lastStage = new Map<string, { stage: string; at: number }>();
+  app.events.on('task.stage', (e) => {
+    const prev = lastStage.get(e.taskId);
+    if (prev) (stageMs[prev.stage] ??= []).push(e.elapsedMs - prev.at);
+    lastStage.set(e.taskId, { stage: e.stage, at: e.elapsedMs });
+  });
+  app.events.on('task.published', (e) => {
+    const prev = lastStage.get(e.taskId);
+    if (prev) (stageMs[prev.stage] ??= []).push(e.elapsedMs - prev.at);
+  });
   await app.worker.start({ watch: true });
   try {
     for (let i = 1; i <= TASKS; i++) {
@@ -85,6 +97,9 @@ export default async function run(): Promise<BenchResult> {
       { measure: 'orchestration: claim → PR → review/ (ms)', n: o.n, p50: o.p50, p95: o.p95, max: o.max },
     ],
     notes: [
+      `Stage p50 (ms): ${Object.entries(stageMs)
+        .map(([k, v]) => `${k} ${summary(v).p50}`)
+        .join(', ')}.`,
       'Targets: pickup p50 < 250 ms; orchestration p50 < 300 ms.',
       'Orchestration covers: store writes, git worktree add, commit, push to a local bare remote, PR record, rename to review/, worktree removal.',
     ],

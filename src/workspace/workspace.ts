@@ -119,40 +119,51 @@ export class Workspace {
     const cache = await this.sync(remote, baseBranch, auth);
     const dir = this.worktreeDir(branch);
     return this.exclusive(cache, async () => {
-      await this.seedIfEmpty(cache, remote, baseBranch, auth);
       await this.removeWorktree(cache, dir);
       await mkdir(path.dirname(dir), { recursive: true });
-      // Both in parallel (reads and a new worktree do not conflict): each git process costs ~20 ms here.
-      const [refs, added] = await Promise.all([
-        this.g(
-          [
-            'for-each-ref',
-            '--format=%(refname) %(objectname)',
-            `refs/remotes/origin/${baseBranch}`,
-            `refs/remotes/origin/${branch}`,
-          ],
-          cache,
-        ),
-        // --force: a worktree registered by a killed run (its folder gone) must not block the new one.
-        this.g(
-          ['worktree', 'add', '--quiet', '--force', '-B', branch, dir, `refs/remotes/origin/${baseBranch}`],
-          cache,
-        ).then(
-          () => true,
-          () => false,
-        ),
-      ]);
-      const sha = (ref: string) =>
-        /^(\S+) (\S+)$/m.exec(refs.split('\n').find((l) => l.startsWith(`${ref} `)) ?? '')?.[2] ?? '';
-      const baseSha = sha(`refs/remotes/origin/${baseBranch}`);
-      if (!baseSha || !added) {
+      let made = await this.addWorktree(cache, dir, baseBranch, branch);
+      // Only when the base is missing: a repository the forge just created may have no branch at all.
+      if (!made.baseSha && (await this.seedIfEmpty(cache, remote, baseBranch, auth))) {
+        made = await this.addWorktree(cache, dir, baseBranch, branch);
+      }
+      if (!made.baseSha || !made.added) {
         throw new TpError(`Base branch "${baseBranch}" does not exist in the target repository.`, {
           code: 'GIT_FAILED',
           hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
         });
       }
-      return { dir, branch, baseSha, remoteBranchSha: sha(`refs/remotes/origin/${branch}`) };
+      return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha };
     });
+  }
+
+  /** `worktree add` and the two ref reads, in parallel (they do not conflict; each git process costs ~20 ms). */
+  private async addWorktree(cache: string, dir: string, baseBranch: string, branch: string) {
+    const [refs, added] = await Promise.all([
+      this.g(
+        [
+          'for-each-ref',
+          '--format=%(refname) %(objectname)',
+          `refs/remotes/origin/${baseBranch}`,
+          `refs/remotes/origin/${branch}`,
+        ],
+        cache,
+      ),
+      // --force: a worktree registered by a killed run (its folder gone) must not block the new one.
+      this.g(
+        ['worktree', 'add', '--quiet', '--force', '-B', branch, dir, `refs/remotes/origin/${baseBranch}`],
+        cache,
+      ).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    const sha = (ref: string) =>
+      /^(\S+) (\S+)$/m.exec(refs.split('\n').find((l) => l.startsWith(`${ref} `)) ?? '')?.[2] ?? '';
+    return {
+      added,
+      baseSha: sha(`refs/remotes/origin/${baseBranch}`),
+      remoteBranchSha: sha(`refs/remotes/origin/${branch}`),
+    };
   }
 
   /**
@@ -165,12 +176,12 @@ export class Workspace {
     remote: string,
     baseBranch: string,
     auth?: PushAuth,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const heads = await this.g(
       ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/remotes/origin/'],
       cache,
     );
-    if (heads.trim() !== '') return;
+    if (heads.trim() !== '') return false;
     const { name, email } = this.options.author;
     const env = {
       GIT_AUTHOR_NAME: name,
@@ -185,6 +196,7 @@ export class Workspace {
     });
     await this.g(['push', '--quiet', remote, `${sha}:refs/heads/${baseBranch}`], cache, auth);
     await this.g(['update-ref', `refs/remotes/origin/${baseBranch}`, sha], cache);
+    return true;
   }
 
   /** A fresh worktree on an existing remote branch (a follow-up run on a task's open PR). */
