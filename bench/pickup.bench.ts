@@ -45,15 +45,18 @@ export default async function run(): Promise<BenchResult> {
   // Per-stage time: from entering a stage to entering the next one.
   const stageMs: Record<string, number[]> = {};
   const lastStage = new Map<string, { stage: string; at: number }>();
+  const closeStage = (taskId: string, now: number) => {
+    const prev = lastStage.get(taskId);
+    if (!prev) return;
+    const list = stageMs[prev.stage] ?? [];
+    list.push(now - prev.at);
+    stageMs[prev.stage] = list;
+  };
   app.events.on('task.stage', (e) => {
-    const prev = lastStage.get(e.taskId);
-    if (prev) (stageMs[prev.stage] ??= []).push(e.elapsedMs - prev.at);
+    closeStage(e.taskId, e.elapsedMs);
     lastStage.set(e.taskId, { stage: e.stage, at: e.elapsedMs });
   });
-  app.events.on('task.published', (e) => {
-    const prev = lastStage.get(e.taskId);
-    if (prev) (stageMs[prev.stage] ??= []).push(e.elapsedMs - prev.at);
-  });
+  app.events.on('task.published', (e) => closeStage(e.taskId, e.elapsedMs));
   await app.worker.start({ watch: true });
   try {
     for (let i = 1; i <= TASKS; i++) {
