@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
@@ -25,6 +25,8 @@ export interface PreparedWorktree {
   baseSha: string;
   /** Remote branch head before we touched it (for --force-with-lease), '' when absent. */
   remoteBranchSha: string;
+  /** The cache repository whose refs the worktree shares. */
+  cache?: string;
 }
 
 /** git's well-known id of the empty tree. */
@@ -132,7 +134,7 @@ export class Workspace {
           hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
         });
       }
-      return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha };
+      return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha, cache };
     });
   }
 
@@ -216,7 +218,7 @@ export class Workspace {
         });
       }
       await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, dir, sha], cache);
-      return { dir, branch, baseSha: sha, remoteBranchSha: sha };
+      return { dir, branch, baseSha: sha, remoteBranchSha: sha, cache };
     });
   }
 
@@ -303,7 +305,12 @@ export class Workspace {
     ];
     if (this.options.signCommits) args.push('-S');
     await this.g(args, wt.dir);
-    return this.g(['rev-parse', 'HEAD'], wt.dir);
+    // git has just written the branch as a loose ref in the shared repository: read it rather
+    // than start another git process (~20 ms); fall back to rev-parse if it is not there.
+    const loose = wt.cache
+      ? await readFile(path.join(wt.cache, 'refs', 'heads', ...wt.branch.split('/')), 'utf8').catch(() => '')
+      : '';
+    return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : this.g(['rev-parse', 'HEAD'], wt.dir);
   }
 
   /**
