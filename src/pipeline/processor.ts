@@ -40,8 +40,7 @@ export class TaskProcessor {
   }
 
   /** Fails the task when the change adds something that looks like a secret: it must not reach a remote. */
-  private async secretScan(wt: PreparedWorktree): Promise<void> {
-    const diff = await this.deps.workspace.diff(wt);
+  private secretScan(diff: string): void {
     const findings = scanDiff(diff, {
       known: this.deps.secrets,
       allow: this.deps.config.security.allowPatterns,
@@ -106,6 +105,7 @@ export class TaskProcessor {
         attempts = outcome.attempts;
         model = outcome.modelUsed;
         agentResult = outcome.result.result;
+        let diff = outcome.result.diff;
         if (config.verify.commands.length > 0) {
           const at = {
             model,
@@ -116,16 +116,17 @@ export class TaskProcessor {
           const v = await this.verifyLoop(task, file, wt, at, enter);
           verify = v.results;
           agentResult = v.last ?? agentResult;
+          // Follow-up rounds and the checks themselves may have changed files: stage and diff again.
+          diff = await this.deps.workspace.diff(wt);
         }
         if (config.security.secretScan) {
           enter('review');
-          await this.secretScan(wt);
+          this.secretScan(diff);
         }
         enter('commit');
         const message = renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title });
-        const sha = await this.deps.workspace.commit(wt, message, task.id, {
-          staged: config.security.secretScan,
-        });
+        // Everything is staged: by the last diff above.
+        const sha = await this.deps.workspace.commit(wt, message, task.id, { staged: true });
         store.upsertRun({ taskId: task.id, commitSha: sha, modelUsed: model });
         enter('push');
         await this.deps.workspace.push(remote, wt, auth);
@@ -310,8 +311,9 @@ export class TaskProcessor {
           attemptNumber,
           signal: attemptSignal,
         });
-        const changed = await workspace.changes(wt);
-        if (changed.length === 0) {
+        // Staging and diffing here both detects "no change" and feeds the secret scan later.
+        const diff = await workspace.diff(wt);
+        if (diff.trim() === '') {
           throw new TpError(
             `Agent made no changes (${result.stopReason}: ${result.summary || 'no summary'}).`,
             {
@@ -327,7 +329,7 @@ export class TaskProcessor {
           model,
           durationMs: Date.now() - started,
         });
-        return { result, host, attemptNumber };
+        return { result, host, attemptNumber, diff };
       },
       { taskId: task.id, signal },
     );
