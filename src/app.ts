@@ -139,6 +139,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       error: a.error,
       durationMs: a.durationMs,
     });
+  const retry = retryOptionsFrom(config);
   // A command agent may not talk to Ollama at all, so it gets plain retry and fallback; every
   // other agent goes through the router (host health, breakers, waiting out outages).
   const router =
@@ -159,7 +160,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
             endpoint: config.ollama.healthCheck.endpoint,
           },
           maxWaitMs: config.ollama.healthCheck.maxWaitMs,
-          retry: retryOptionsFrom(config),
+          retry,
           client: {
             keepAlive: config.ollama.keepAlive,
             ...(config.ollama.numCtx ? { numCtx: config.ollama.numCtx } : {}),
@@ -173,14 +174,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const runner =
     options.runner ??
     (options.agent ? undefined : router) ??
-    new SimpleAttemptRunner({
-      host: config.ollama.host,
-      maxAttempts: config.retry.maxAttempts ?? config.ollama.retryAttempts,
-      baseDelayMs: config.retry.baseDelayMs ?? config.ollama.retryDelay,
-      maxDelayMs: config.retry.maxDelayMs,
-      factor: config.retry.factor,
-      onAttemptFailed,
-    });
+    new SimpleAttemptRunner({ host: config.ollama.host, retry, onAttemptFailed });
   const deps: PipelineDeps = {
     config,
     source,

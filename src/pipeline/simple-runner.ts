@@ -1,35 +1,19 @@
 import { classify, TpError } from '../errors/index.js';
 import type { FailureAttempt } from '../intake/types.js';
+import { type RetryOptions, withRetry } from '../models/index.js';
 import type { AttemptOutcome, AttemptRunner } from './types.js';
 
 export interface SimpleRunnerOptions {
   host: string;
-  /** Tries per model for retryable errors. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  factor: number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Backoff per model for retryable errors (`retryOptionsFrom(config)`). */
+  retry: RetryOptions;
   onAttemptFailed?: (a: FailureAttempt & { taskId: string }) => void;
 }
 
-const abortableSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 /**
  * Model fallback for a single host without health tracking: each model is retried on
- * transient errors with exponential backoff, then the next model is tried. Used when no
- * Ollama is involved (command agents) and as the baseline the resilient runner extends.
+ * transient errors with the models domain's backoff, then the next model is tried. Used
+ * when no Ollama is involved (command agents).
  */
 export class SimpleAttemptRunner implements AttemptRunner {
   constructor(private readonly options: SimpleRunnerOptions) {}
@@ -39,41 +23,40 @@ export class SimpleAttemptRunner implements AttemptRunner {
     fn: (ctx: { model: string; host: string; attemptNumber: number; signal: AbortSignal }) => Promise<T>,
     opts: { taskId: string; signal: AbortSignal },
   ): Promise<AttemptOutcome<T>> {
+    const { host } = this.options;
     const attempts: FailureAttempt[] = [];
-    const sleep = this.options.sleep ?? abortableSleep;
     let last: TpError | undefined;
     let n = 0;
     for (const model of chain) {
-      for (let i = 1; i <= Math.max(1, this.options.maxAttempts); i++) {
-        n++;
-        const started = Date.now();
-        try {
-          const result = await fn({ model, host: this.options.host, attemptNumber: n, signal: opts.signal });
-          return { result, modelUsed: model, host: this.options.host, attempts };
-        } catch (err) {
-          const e = classify(err);
-          last = e;
-          const a: FailureAttempt = {
-            attemptNumber: n,
-            model,
-            host: this.options.host,
-            error: e.message,
-            code: e.code,
-            errorType: e.errorType,
-            durationMs: Date.now() - started,
-          };
-          attempts.push(a);
-          this.options.onAttemptFailed?.({ ...a, taskId: opts.taskId });
-          if (opts.signal.aborted) throw e;
-          if (!e.retryable) break;
-          if (i < this.options.maxAttempts) {
-            const delay = Math.min(
-              this.options.maxDelayMs,
-              this.options.baseDelayMs * this.options.factor ** (i - 1),
-            );
-            await sleep(delay * (0.5 + Math.random() / 2), opts.signal);
-          }
-        }
+      try {
+        const result = await withRetry(
+          async () => {
+            const attemptNumber = ++n;
+            const started = Date.now();
+            try {
+              return await fn({ model, host, attemptNumber, signal: opts.signal });
+            } catch (err) {
+              const e = classify(err);
+              const a: FailureAttempt = {
+                attemptNumber,
+                model,
+                host,
+                error: e.message,
+                code: e.code,
+                errorType: e.errorType,
+                durationMs: Date.now() - started,
+              };
+              attempts.push(a);
+              this.options.onAttemptFailed?.({ ...a, taskId: opts.taskId });
+              throw e;
+            }
+          },
+          { ...this.options.retry, signal: opts.signal },
+        );
+        return { result, modelUsed: model, host, attempts };
+      } catch (err) {
+        last = classify(err);
+        if (opts.signal.aborted) throw last;
       }
     }
     throw new TpError(last?.message ?? 'No model to try.', {
