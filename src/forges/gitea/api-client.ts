@@ -1,5 +1,5 @@
-import { ExponentialBackoff, handleWhen, type IBackoff, type IBackoffFactory, retry } from 'cockatiel';
 import { classify, classifyStatus, TpError } from '../../errors/index.js';
+import { type ForgeRetryOptions, forgeRetryPolicy, redact, retryAfterMs } from '../forge-retry.js';
 
 /*
  * A thin client over Gitea's REST API v1 (Forgejo serves the same API). Hand-written on
@@ -9,14 +9,7 @@ import { classify, classifyStatus, TpError } from '../../errors/index.js';
  */
 
 /** Retry tuning for transient API failures (429, 5xx, network, timeouts). */
-export interface GiteaRetryOptions {
-  /** Retries after the first attempt. Default 3. */
-  maxRetries?: number;
-  /** First backoff delay in ms. Default 500. */
-  initialDelayMs?: number;
-  /** Backoff ceiling in ms (also caps a server's Retry-After). Default 10 000. */
-  maxDelayMs?: number;
-}
+export type GiteaRetryOptions = ForgeRetryOptions;
 
 export interface GiteaApiClientOptions {
   /** Server root (`https://git.example.com`, `https://example.com/gitea`) or the API root ending in `/api/v1`. */
@@ -48,40 +41,6 @@ export function apiRoot(baseUrl: string): string {
   return /\/api\/v1$/.test(trimmed) ? trimmed : `${trimmed}/api/v1`;
 }
 
-/** Replaces every occurrence of `secret` in `text`; tokens must never reach a message or log. */
-export function redact(text: string, secret: string): string {
-  if (!secret) return text;
-  return text.split(secret).join('***');
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-/**
- * Exponential backoff with jitter that stretches to the server's Retry-After when a 429/503
- * carried one (bounded by the ceiling, so a hostile header cannot park the pipeline).
- */
-class RetryAfterAwareBackoff implements IBackoffFactory<{ result: unknown }> {
-  constructor(
-    private readonly inner: IBackoffFactory<unknown>,
-    private readonly maxDelayMs: number,
-  ) {}
-
-  next(context: { result: unknown }): IBackoff<{ result: unknown }> {
-    const step = this.inner.next(context);
-    const err = (context.result as { error?: unknown }).error;
-    const hinted = TpError.isInstance(err) ? err.details.retryAfterMs : undefined;
-    const duration =
-      typeof hinted === 'number' ? Math.min(Math.max(step.duration, hinted), this.maxDelayMs) : step.duration;
-    return { duration, next: (ctx) => new RetryAfterAwareBackoff(step, this.maxDelayMs).next(ctx) };
-  }
-}
-
 /** Calls the Gitea API with token auth, classified errors and retries on transient failures. */
 export class GiteaApiClient {
   private readonly root: string;
@@ -93,17 +52,7 @@ export class GiteaApiClient {
     this.root = apiRoot(options.baseUrl);
     this.fetchImpl = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    const maxDelay = options.retry?.maxDelayMs ?? 10_000;
-    this.policy = retry(
-      handleWhen((err) => TpError.isInstance(err) && err.retryable),
-      {
-        maxAttempts: options.retry?.maxRetries ?? 3,
-        backoff: new RetryAfterAwareBackoff(
-          new ExponentialBackoff({ initialDelay: options.retry?.initialDelayMs ?? 500, maxDelay }),
-          maxDelay,
-        ),
-      },
-    );
+    this.policy = forgeRetryPolicy(options.retry);
   }
 
   /**
@@ -197,3 +146,5 @@ export class GiteaApiClient {
     return new TpError(message, { code, retryable, details, hint });
   }
 }
+
+export { redact };
