@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { git } from './git.js';
-import { EMPTY_TREE } from './workspace.js';
+import { emptyCommit } from './workspace.js';
 
 /** The git top level holding `dir`, or undefined when `dir` is not inside a work tree. */
 export async function gitTopLevel(dir: string): Promise<string | undefined> {
@@ -28,13 +28,11 @@ export async function ensurePerTaskRepo(
   await mkdir(dir, { recursive: true });
   await git(['init', '--quiet', '--bare', dir], { cwd: reposDir });
   await git(['symbolic-ref', 'HEAD', `refs/heads/${baseBranch}`], { cwd: dir });
-  const env = {
-    GIT_AUTHOR_NAME: 'Ticket Processor',
-    GIT_AUTHOR_EMAIL: 'processor@localhost',
-    GIT_COMMITTER_NAME: 'Ticket Processor',
-    GIT_COMMITTER_EMAIL: 'processor@localhost',
-  };
-  const sha = await git(['commit-tree', EMPTY_TREE, '-m', `Start of task ${taskId}`], { cwd: dir, env });
+  const sha = await emptyCommit(
+    dir,
+    { name: 'Ticket Processor', email: 'processor@localhost' },
+    `Start of task ${taskId}`,
+  );
   await git(['update-ref', `refs/heads/${baseBranch}`, sha], { cwd: dir });
   return dir;
 }

@@ -30,7 +30,23 @@ export interface PreparedWorktree {
 }
 
 /** git's well-known id of the empty tree. */
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** Creates a commit with no files and no parent in `repo` and returns its sha (nothing points at it yet). */
+export async function emptyCommit(
+  repo: string,
+  author: { name: string; email: string },
+  message: string,
+): Promise<string> {
+  const { name, email } = author;
+  const env = {
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: name,
+    GIT_COMMITTER_EMAIL: email,
+  };
+  return git(['commit-tree', EMPTY_TREE, '-m', message], { cwd: repo, env });
+}
 
 /** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
 export const TASK_TRAILER = 'Ticket-Processor-Task';
@@ -184,18 +200,7 @@ export class Workspace {
       cache,
     );
     if (heads.trim() !== '') return false;
-    const { name, email } = this.options.author;
-    const env = {
-      GIT_AUTHOR_NAME: name,
-      GIT_AUTHOR_EMAIL: email,
-      GIT_COMMITTER_NAME: name,
-      GIT_COMMITTER_EMAIL: email,
-    };
-    const sha = await git(['commit-tree', EMPTY_TREE, '-m', 'Initial commit'], {
-      cwd: cache,
-      env,
-      secrets: this.options.secrets,
-    });
+    const sha = await emptyCommit(cache, this.options.author, 'Initial commit');
     await this.g(['push', '--quiet', remote, `${sha}:refs/heads/${baseBranch}`], cache, auth);
     await this.g(['update-ref', `refs/remotes/origin/${baseBranch}`, sha], cache);
     return true;

@@ -8,34 +8,11 @@ import { TpError } from '../../../src/errors/index.js';
 import { GiteaForge } from '../../../src/forges/gitea/index.js';
 import { type FakeGitea, startFakeGitea } from '../../fixtures/fake-gitea/index.js';
 import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';
+import { authEnv, cleanGit } from '../../helpers/clean-git.js';
 
 const run = promisify(execFile);
 const TOKEN = 'tp-secret-token-5f2c9a81e7d4';
 const fastRetry = { maxRetries: 3, initialDelayMs: 5, maxDelayMs: 20 };
-
-/** Runs git without any ambient credentials, so only what we pass can authenticate. */
-async function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}) {
-  return run('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Tester',
-      GIT_AUTHOR_EMAIL: 'tester@example.com',
-      GIT_COMMITTER_NAME: 'Tester',
-      GIT_COMMITTER_EMAIL: 'tester@example.com',
-      ...extraEnv,
-    },
-  });
-}
-
-/** The header goes in through GIT_CONFIG_* env, never through argv or .git/config. */
-function authEnv(header: string): Record<string, string> {
-  return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header };
-}
 
 async function allFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -123,13 +100,13 @@ describe('GiteaForge against the spec-validated fake Gitea and a real git smart-
     const f = forge();
     const remote = await f.remoteUrl();
     const repo = path.join(work, 'clone');
-    await git(work, ['init', '--quiet', '--initial-branch=main', repo]);
+    await cleanGit(work, ['init', '--quiet', '--initial-branch=main', repo]);
     await writeFile(path.join(repo, 'README.md'), '# widgets\n');
-    await git(repo, ['add', '.']);
-    await git(repo, ['commit', '--quiet', '-m', 'initial']);
-    await git(repo, ['remote', 'add', 'origin', remote]);
+    await cleanGit(repo, ['add', '.']);
+    await cleanGit(repo, ['commit', '--quiet', '-m', 'initial']);
+    await cleanGit(repo, ['remote', 'add', 'origin', remote]);
 
-    const denied = await git(repo, ['push', 'origin', 'main']).then(
+    const denied = await cleanGit(repo, ['push', 'origin', 'main']).then(
       () => undefined,
       (e: { stderr: string }) => e,
     );
@@ -138,12 +115,12 @@ describe('GiteaForge against the spec-validated fake Gitea and a real git smart-
 
     const header = f.pushAuth().header ?? '';
     expect(header).toBe(`Authorization: token ${TOKEN}`);
-    await git(repo, ['push', '--quiet', 'origin', 'main'], authEnv(header));
-    await git(repo, ['checkout', '--quiet', '-b', 'task-42']);
+    await cleanGit(repo, ['push', '--quiet', 'origin', 'main'], authEnv(header));
+    await cleanGit(repo, ['checkout', '--quiet', '-b', 'task-42']);
     await writeFile(path.join(repo, 'feature.txt'), 'done\n');
-    await git(repo, ['add', '.']);
-    await git(repo, ['commit', '--quiet', '-m', 'feat(task-42): add feature']);
-    await git(repo, ['push', '--quiet', 'origin', 'task-42'], authEnv(header));
+    await cleanGit(repo, ['add', '.']);
+    await cleanGit(repo, ['commit', '--quiet', '-m', 'feat(task-42): add feature']);
+    await cleanGit(repo, ['push', '--quiet', 'origin', 'task-42'], authEnv(header));
 
     const pr = await f.openPullRequest({
       title: '[Task 42] Add feature',
@@ -164,7 +141,7 @@ describe('GiteaForge against the spec-validated fake Gitea and a real git smart-
     const stored = fake.state.prs[0];
     expect(stored?.labelIds).toHaveLength(2);
     expect(fake.state.labels.map((l) => l.name).sort()).toEqual(['priority:high', 'ticket-processor']);
-    const localHead = (await git(repo, ['rev-parse', 'HEAD'])).stdout.trim();
+    const localHead = (await cleanGit(repo, ['rev-parse', 'HEAD'])).stdout.trim();
     expect(stored?.headSha).toBe(localHead);
   });
 
@@ -196,8 +173,8 @@ describe('GiteaForge against the spec-validated fake Gitea and a real git smart-
     const merged = await f.merge(1);
     expect(merged.state).toBe('merged');
     const bare = gitServer.repoPath('acme', 'widgets');
-    const head = (await git(bare, ['rev-parse', 'refs/heads/task-42'])).stdout.trim();
-    await git(bare, ['merge-base', '--is-ancestor', head, 'refs/heads/main']);
+    const head = (await cleanGit(bare, ['rev-parse', 'refs/heads/task-42'])).stdout.trim();
+    await cleanGit(bare, ['merge-base', '--is-ancestor', head, 'refs/heads/main']);
     // A second merge (e.g. a retry after a lost response) reports the merged PR, not an error.
     expect((await f.merge(1)).state).toBe('merged');
     expect(await f.findPullRequest('task-42')).toBeUndefined();
@@ -263,16 +240,16 @@ describe('GiteaForge against the spec-validated fake Gitea and a real git smart-
     const f = forge();
     const repo = path.join(work, 'clone');
     const header = f.pushAuth().header ?? '';
-    await git(repo, ['checkout', '--quiet', 'main']);
-    await git(repo, ['pull', '--quiet', '--ff-only', 'origin', 'main'], authEnv(header));
+    await cleanGit(repo, ['checkout', '--quiet', 'main']);
+    await cleanGit(repo, ['pull', '--quiet', '--ff-only', 'origin', 'main'], authEnv(header));
     for (const [branch, text] of [
       ['task-43', 'left\n'],
       ['task-44', 'right\n'],
     ] as const) {
-      await git(repo, ['checkout', '--quiet', '-B', branch, 'main']);
+      await cleanGit(repo, ['checkout', '--quiet', '-B', branch, 'main']);
       await writeFile(path.join(repo, 'README.md'), text);
-      await git(repo, ['commit', '--quiet', '-am', branch]);
-      await git(repo, ['push', '--quiet', 'origin', branch], authEnv(header));
+      await cleanGit(repo, ['commit', '--quiet', '-am', branch]);
+      await cleanGit(repo, ['push', '--quiet', 'origin', branch], authEnv(header));
     }
     const a = await f.openPullRequest({
       title: '[Task 43] a',

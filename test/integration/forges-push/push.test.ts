@@ -10,34 +10,9 @@ import type { Forge } from '../../../src/forges/types.js';
 import { startFakeGitHub } from '../../fixtures/fake-github/index.js';
 import { startFakeGitLab } from '../../fixtures/fake-gitlab/index.js';
 import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';
+import { authEnv, cleanGit } from '../../helpers/clean-git.js';
 
 const run = promisify(execFile);
-
-/** git without ambient config or credentials: only what we pass can authenticate. */
-function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}) {
-  return run('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Tester',
-      GIT_AUTHOR_EMAIL: 'tester@example.com',
-      GIT_COMMITTER_NAME: 'Tester',
-      GIT_COMMITTER_EMAIL: 'tester@example.com',
-      ...extraEnv,
-    },
-  });
-}
-
-/** The header reaches git through GIT_CONFIG_* env: never argv, never .git/config. */
-const authEnv = (header: string) => ({
-  GIT_CONFIG_COUNT: '1',
-  GIT_CONFIG_KEY_0: 'http.extraHeader',
-  GIT_CONFIG_VALUE_0: header,
-});
 
 interface FakeForgeServer {
   gitRequests: Array<{ auth: string; status?: number }>;
@@ -95,18 +70,18 @@ describe.each(CASES)('$name push auth against a Basic-auth git endpoint (real gi
     await forge.ensureRepo();
     const remote = await forge.remoteUrl();
     const dir = path.join(work, 'shop');
-    await git(work, ['init', '--quiet', '--initial-branch=main', dir]);
+    await cleanGit(work, ['init', '--quiet', '--initial-branch=main', dir]);
     await writeFile(path.join(dir, 'README.md'), '# shop\n');
-    await git(dir, ['add', '.']);
-    await git(dir, ['commit', '--quiet', '-m', 'init']);
-    await git(dir, ['remote', 'add', 'origin', remote]);
+    await cleanGit(dir, ['add', '.']);
+    await cleanGit(dir, ['commit', '--quiet', '-m', 'init']);
+    await cleanGit(dir, ['remote', 'add', 'origin', remote]);
     const header = forge.pushAuth()?.header ?? '';
-    await git(dir, ['push', '--quiet', 'origin', 'main'], authEnv(header));
-    await git(dir, ['checkout', '--quiet', '-b', 'task-42']);
+    await cleanGit(dir, ['push', '--quiet', 'origin', 'main'], authEnv(header));
+    await cleanGit(dir, ['checkout', '--quiet', '-b', 'task-42']);
     await writeFile(path.join(dir, 'feature.txt'), 'done\n');
-    await git(dir, ['add', '.']);
-    await git(dir, ['commit', '--quiet', '-m', 'task 42']);
-    await git(dir, ['push', '--quiet', 'origin', 'task-42'], authEnv(header));
+    await cleanGit(dir, ['add', '.']);
+    await cleanGit(dir, ['commit', '--quiet', '-m', 'task 42']);
+    await cleanGit(dir, ['push', '--quiet', 'origin', 'task-42'], authEnv(header));
 
     const pr = await forge.openPullRequest({
       title: '[Task 42] feature',
@@ -132,7 +107,7 @@ describe.each(CASES)('$name push auth against a Basic-auth git endpoint (real gi
 
   it('rejects a push with the token in a different scheme, as the forge does', async () => {
     const dir = path.join(work, 'shop');
-    const err = await git(
+    const err = await cleanGit(
       dir,
       ['push', '--quiet', 'origin', 'task-42:task-43'],
       authEnv(`Authorization: token ${TOKEN}`),
