@@ -191,7 +191,10 @@ describe('runProcess', () => {
 
   it('a leftover that outlives the main process is killed, but the run still counts as finished', async () => {
     const res = await runProcess({
-      command: "(trap '' TERM; sleep 30) & echo main-done",
+      // The main process waits until the leftover has set its trap: otherwise the group's
+      // SIGTERM can land before `trap` runs and end it early (a race in the test, not the runner).
+      command:
+        "(trap '' TERM; touch trap-set; sleep 30) & while [ ! -f trap-set ]; do sleep 0.01; done; echo main-done",
       cwd: dir,
       env,
       timeoutMs: 300,
