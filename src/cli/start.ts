@@ -49,8 +49,8 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
       webhookPath: config.webhook.path,
       secrets: {
         gitea: loaded.secrets.webhookSecret,
-        github: loaded.env.GITHUB_WEBHOOK_SECRET,
-        gitlab: loaded.env.GITLAB_WEBHOOK_SECRET,
+        github: loaded.secrets.githubWebhookSecret,
+        gitlab: loaded.secrets.gitlabWebhookSecret,
       },
       maxBodyBytes: config.webhook.maxBodyBytes,
       rateLimitPerMinute: config.webhook.rateLimitPerMinute,

@@ -11,6 +11,10 @@ export interface Secrets {
   githubToken?: string;
   gitlabToken?: string;
   webhookSecret?: string;
+  githubWebhookSecret?: string;
+  gitlabWebhookSecret?: string;
+  /** Bearer token of POST /api/tasks (env TP_API_TOKEN, else webhook.apiToken). */
+  apiToken?: string;
 }
 
 export interface LoadedConfig {
@@ -144,6 +148,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   if (env.GITLAB_TOKEN) secrets.gitlabToken = env.GITLAB_TOKEN;
   const hookSecret = env.GITEA_WEBHOOK_SECRET ?? env.TP_WEBHOOK_SECRET;
   if (hookSecret) secrets.webhookSecret = hookSecret;
+  if (env.GITHUB_WEBHOOK_SECRET) secrets.githubWebhookSecret = env.GITHUB_WEBHOOK_SECRET;
+  if (env.GITLAB_WEBHOOK_SECRET) secrets.gitlabWebhookSecret = env.GITLAB_WEBHOOK_SECRET;
+  const apiToken = env.TP_API_TOKEN ?? parsed.data.webhook.apiToken;
+  if (apiToken) secrets.apiToken = apiToken;
   return { config: parsed.data, secrets, baseDir, configPath, warnings, env };
 }
 

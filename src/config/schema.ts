@@ -95,6 +95,12 @@ const processingSchema = z
     watchDebounce: ms(1_000, 'Upper bound (ms) to wait for a task file to stop changing before it is read.'),
     moveDelay: ms(500, 'Original tool setting, accepted for compatibility; pickup does not sleep on it.'),
     stabilityPollMs: ms(25, 'How often a just-written file is re-checked for completeness.'),
+    maxTaskFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1_048_576)
+      .describe('Largest task file read; a bigger one goes to failed/ unread (only regular files are read).'),
   })
   .prefault({});
 
@@ -127,6 +133,24 @@ const webhookSchema = z
       .string()
       .default('@ticket-processor')
       .describe('PR comments starting with this start a follow-up run.'),
+    allowedCommenters: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Forge users whose PR comments may start a follow-up run. Empty: anyone the forge reports with write access (GitHub OWNER/MEMBER/COLLABORATOR, Gitea/Forgejo write, GitLab Developer+). Non-empty: only these users, and they still need write access.',
+      ),
+    apiToken: z
+      .string()
+      .optional()
+      .describe(
+        'Bearer token that POST /api/tasks requires; env TP_API_TOKEN overrides. Required when `host` is not a loopback address.',
+      ),
+    allowedHosts: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Host header names accepted besides the bind address, localhost and 127.0.0.1 (blocks DNS rebinding); add the name a reverse proxy or forge uses.',
+      ),
   })
   .prefault({});
 
@@ -203,6 +227,16 @@ const repositorySchema = z
       .boolean()
       .default(false)
       .describe('Original tool behaviour: a fresh repository per task under `repos`.'),
+    allowed: z
+      .array(z.string())
+      .default([])
+      .describe(
+        "Repositories a task's `repo:` field may name (URL or path, compared after resolving paths). Empty: only repository.url; any other value fails the task.",
+      ),
+    allowedBaseBranches: z
+      .array(z.string())
+      .default([])
+      .describe("Base branches a task's `baseBranch:` may name. Empty: only repository.baseBranch."),
   })
   .prefault({});
 
@@ -231,6 +265,12 @@ const agentSchema = z
       .array(z.string())
       .default(['npm test', 'npm run lint', 'git status', 'git diff'])
       .describe('run_command allow-list.'),
+    env: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Names of extra environment variables passed to agents and verify commands. Every child process gets only PATH, HOME, LANG, TERM, TP_* and what its agent type needs, plus these.',
+      ),
   })
   .prefault({});
 
@@ -309,6 +349,18 @@ const securitySchema = z
   })
   .prefault({});
 
+const sandboxSchema = z
+  .object({
+    mode: z
+      .enum(['bwrap', 'none'])
+      .optional()
+      .describe(
+        'How agents, run_command and verify commands are confined. `bwrap` (default when the bubblewrap binary is installed): only the worktree writable, private /tmp and PID namespace, the project .env, state, logs and other repositories hidden, no network for commands. `none`: no confinement (a warning is printed at start).',
+      ),
+    bwrapPath: z.string().default('bwrap').describe('The bubblewrap binary (a name on PATH or a path).'),
+  })
+  .prefault({});
+
 /** Sections from the original tool's improvement plan; each has its own schema as it gains behaviour. */
 const openSection = (text: string) => z.record(z.string(), z.unknown()).default({}).describe(text);
 
@@ -333,6 +385,7 @@ export const configSchema = z.object({
   notifications: openSection('Notification targets.'),
   monitoring: openSection('Metrics and dashboard.'),
   security: securitySchema,
+  sandbox: sandboxSchema,
   performance: openSection('Warm-up, caching, queue tuning.'),
 });
 
