@@ -1,0 +1,1 @@
+export { BASE_ENV_NAMES, buildChildEnv, type ChildEnvOptions } from './child-env.js';
