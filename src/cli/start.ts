@@ -1,4 +1,5 @@
-import { createApp } from '../app.js';
+import type { Registry } from 'prom-client';
+import { type App, createApp } from '../app.js';
 import { TpError } from '../errors/index.js';
 import type { ModelRouter } from '../models/index.js';
 import { createMetrics } from '../observability/index.js';
@@ -45,54 +46,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   };
   const metrics = createMetrics(app.events, { counts: () => app.source.counts() });
   if (config.webhook.enabled && opts.server !== false && !opts.once) {
-    server = createServer({
-      webhookPath: config.webhook.path,
-      secrets: {
-        gitea: loaded.secrets.webhookSecret,
-        github: loaded.secrets.githubWebhookSecret,
-        gitlab: loaded.secrets.gitlabWebhookSecret,
-      },
-      maxBodyBytes: config.webhook.maxBodyBytes,
-      rateLimitPerMinute: config.webhook.rateLimitPerMinute,
-      taskIdRegex: config.taskIdFormat.extractRegex,
-      seenDelivery: (key) => !app.store.markDelivery(key),
-      forgetDelivery: (key) => app.store.forgetDelivery(key),
-      metrics: () => metrics.metrics(),
-      metricsContentType: metrics.contentType,
-      createTask: async (input) => {
-        const checked = parseNewTaskInputs(input);
-        if (!checked.ok) {
-          throw new TpError('Invalid task.', {
-            code: 'TASK_INVALID',
-            details: { problems: checked.problems },
-          });
-        }
-        const [first, ...rest] = checked.tasks;
-        if (!first || rest.length > 0)
-          throw new TpError('POST one task per request.', { code: 'TASK_INVALID' });
-        const { autoProcess: _draft, ...task } = first;
-        // The API queues what it is given: a task posted to it is meant to run.
-        return writeNewTask(app, task, true);
-      },
-      onForgeEvent: (event, ctx) =>
-        handleForgeEvent(
-          { ...deps, mention: config.webhook.mention, startFollowUp: app.startFollowUp },
-          event,
-          ctx.taskId,
-        ),
-      ...(app.router ? { ollamaHealth: () => ollamaHealth(app.router!) } : {}),
-      health: async () => {
-        const counts = await app.source.counts();
-        return {
-          status: 'ok',
-          queueSize: counts.todo,
-          queuePending: app.worker.activeCount,
-          processing: app.worker.processing(),
-          folders: counts,
-        };
-      },
-      logger: app.logs.get('server'),
-    });
+    server = createAppServer(app, metrics);
     const addr = await server.listen(
       opts.port !== undefined ? Number(opts.port) : config.webhook.port,
       config.webhook.host,
@@ -134,4 +88,67 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   await server?.close();
   await app.close();
   return 0;
+}
+
+/**
+ * The HTTP server of a running app: webhooks, health, the task API and metrics, wired to
+ * the app's store, forge and worker. Not listening yet; `start` binds it.
+ */
+export function createAppServer(app: App, metrics: Registry): TpServer {
+  const { config } = app.loaded;
+  const loaded = app.loaded;
+  const deps = { source: app.source, store: app.store, events: app.events, secrets: app.secrets };
+  return createServer({
+    webhookPath: config.webhook.path,
+    secrets: {
+      gitea: loaded.secrets.webhookSecret,
+      github: loaded.secrets.githubWebhookSecret,
+      gitlab: loaded.secrets.gitlabWebhookSecret,
+    },
+    maxBodyBytes: config.webhook.maxBodyBytes,
+    rateLimitPerMinute: config.webhook.rateLimitPerMinute,
+    taskIdRegex: config.taskIdFormat.extractRegex,
+    seenDelivery: (key) => !app.store.markDelivery(key),
+    forgetDelivery: (key) => app.store.forgetDelivery(key),
+    metrics: () => metrics.metrics(),
+    metricsContentType: metrics.contentType,
+    createTask: async (input) => {
+      const checked = parseNewTaskInputs(input);
+      if (!checked.ok) {
+        throw new TpError('Invalid task.', {
+          code: 'TASK_INVALID',
+          details: { problems: checked.problems },
+        });
+      }
+      const [first, ...rest] = checked.tasks;
+      if (!first || rest.length > 0)
+        throw new TpError('POST one task per request.', { code: 'TASK_INVALID' });
+      const { autoProcess: _draft, ...task } = first;
+      // The API queues what it is given: a task posted to it is meant to run.
+      return writeNewTask(app, task, true);
+    },
+    onForgeEvent: (event, ctx) =>
+      handleForgeEvent(
+        {
+          ...deps,
+          mention: config.webhook.mention,
+          // Looked up per event, so the app (or a test) may swap the runner after start.
+          startFollowUp: (...args) => app.startFollowUp(...args),
+        },
+        event,
+        ctx.taskId,
+      ),
+    ...(app.router ? { ollamaHealth: () => ollamaHealth(app.router!) } : {}),
+    health: async () => {
+      const counts = await app.source.counts();
+      return {
+        status: 'ok',
+        queueSize: counts.todo,
+        queuePending: app.worker.activeCount,
+        processing: app.worker.processing(),
+        folders: counts,
+      };
+    },
+    logger: app.logs.get('server'),
+  });
 }
