@@ -1,11 +1,24 @@
 import { execa } from 'execa';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
+import { buildChildEnv } from '../sandbox/index.js';
 
 export interface GitOptions {
   cwd: string;
-  /** Auth for this one command: passed through GIT_CONFIG_* env, so it is in no argv, no file. */
+  /** Auth for this one command: passed through GIT_CONFIG_* env, so it is in no argv, no file. Implies `network`. */
   auth?: PushAuth | undefined;
+  /**
+   * The environment the child's allow-listed variables are copied from: the service's merged
+   * environment, handed down from the composition root. When absent, `process.env` is the
+   * base (one-off callers such as the demo setup and the local forge hold no other); only the
+   * allow-list of `buildChildEnv` reaches git either way.
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>> | undefined;
+  /** This call talks to the remote (clone, fetch, ls-remote, push): it gets proxy and ssh variables. */
+  network?: boolean;
+  /** This call may sign a commit: it gets the GnuPG / ssh-agent variables. */
+  sign?: boolean;
+  /** Values set on top of the allow-list (author identity and the like). */
   env?: Record<string, string>;
   /** Strings to redact from error messages. */
   secrets?: string[];
@@ -13,6 +26,44 @@ export interface GitOptions {
 }
 
 export type GitLog = (line: { args: string[]; cwd: string; durationMs: number; ok: boolean }) => void;
+
+/**
+ * Config every git call of the service runs with. Hooks and an fsmonitor command are programs
+ * that anyone who can write the repository (an escaped agent) chooses; the service must
+ * never run them, least of all with a token in reach. `ext::` remotes would run a command.
+ */
+export const SAFE_GIT_CONFIG: readonly string[] = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'protocol.ext.allow=never',
+];
+
+/** Variables a call that talks to the remote may need: proxies, ssh, a private CA. */
+const NETWORK_ENV_NAMES: readonly string[] = [
+  'SSH_AUTH_SOCK',
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'http_proxy',
+  'https_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'all_proxy',
+  'ALL_PROXY',
+  'no_proxy',
+  'NO_PROXY',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'GIT_SSL_CAINFO',
+];
+
+/** Variables commit signing needs (gpg, or ssh signing through the agent). */
+const SIGN_ENV_NAMES: readonly string[] = ['GNUPGHOME', 'GPG_TTY', 'GPG_AGENT_INFO', 'SSH_AUTH_SOCK'];
+
+/** Every call: where the user's git config lives (signing key, CA, proxy settings). */
+const GIT_ENV_NAMES: readonly string[] = ['XDG_CONFIG_HOME'];
 
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -22,30 +73,61 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 }
 
 /**
- * Runs git with a fixed, non-interactive environment. We use execa rather than simple-git:
- * we need per-command environment (auth headers that never reach .git/config or argv) and
- * exact control over timeouts, both of which are plain with execa.
+ * Refuses a value that git would read as an option (`--upload-pack=…` as a remote runs a
+ * command). `--` before positional arguments is the first guard; this one also covers values
+ * git takes as option arguments (`-B <branch>`) and gives a clear error instead of git's.
  */
-export async function git(args: string[], options: GitOptions, log?: GitLog): Promise<string> {
-  const env: Record<string, string> = {
+export function refuseOptionLike(value: string, what: string): string {
+  if (value.startsWith('-')) {
+    throw new TpError(`Refusing ${what} "${value}": it starts with "-", so git would read it as an option.`, {
+      code: 'GIT_FAILED',
+      retryable: false,
+      hint: `Use a ${what} that does not start with "-".`,
+      details: { refused: what },
+    });
+  }
+  return value;
+}
+
+/** The child environment of one git call: the allow-list plus what this call needs, nothing else. */
+export function gitEnv(options: Omit<GitOptions, 'cwd'>): Record<string, string> {
+  const network = options.network === true || options.auth?.header !== undefined;
+  const names = [
+    ...GIT_ENV_NAMES,
+    ...(network ? NETWORK_ENV_NAMES : []),
+    ...(options.sign ? SIGN_ENV_NAMES : []),
+  ];
+  const set: Record<string, string> = {
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: 'echo',
+    GIT_NO_REPLACE_OBJECTS: '1',
     LC_ALL: 'C',
     ...options.env,
   };
-  if (options.auth?.header) {
-    env.GIT_CONFIG_COUNT = '1';
-    env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
-    env.GIT_CONFIG_VALUE_0 = options.auth.header;
+  if (network && options.auth?.header) {
+    set.GIT_CONFIG_COUNT = '1';
+    set.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    set.GIT_CONFIG_VALUE_0 = options.auth.header;
   }
+  return buildChildEnv(options.baseEnv ?? process.env, { names, set });
+}
+
+/**
+ * Runs git with a fixed, non-interactive, minimal environment and no hooks. We use execa
+ * rather than simple-git: we need per-command environment (auth headers that never reach
+ * .git/config or argv) and exact control over timeouts, both of which are plain with execa.
+ */
+export async function git(args: string[], options: GitOptions, log?: GitLog): Promise<string> {
+  const env = gitEnv(options);
   const started = Date.now();
   const secrets = [...(options.secrets ?? [])];
   if (options.auth?.header)
     secrets.push(options.auth.header, options.auth.header.replace(/^[^:]+:\s*\S+\s+/, ''));
   try {
-    const res = await execa('git', args, {
+    const res = await execa('git', [...SAFE_GIT_CONFIG, ...args], {
       cwd: options.cwd,
       env,
+      extendEnv: false,
       stdin: 'ignore',
       timeout: options.timeoutMs ?? 120_000,
       stripFinalNewline: true,
@@ -60,13 +142,11 @@ export async function git(args: string[], options: GitOptions, log?: GitLog): Pr
       /could not resolve host|connection refused|timed out|unable to access|early eof|reset by peer|502|503|504/i.test(
         stderr,
       );
-    throw new TpError(
-      `git ${args[0]} failed${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`,
-      {
-        code: args[0] === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
-        retryable: Boolean(e.timedOut) || network,
-        details: { args: args.map((a) => redact(a, secrets)), exitCode: e.exitCode },
-      },
-    );
+    const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
+    throw new TpError(`git ${sub} failed${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`, {
+      code: sub === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
+      retryable: Boolean(e.timedOut) || network,
+      details: { args: args.map((a) => redact(a, secrets)), exitCode: e.exitCode },
+    });
   }
 }

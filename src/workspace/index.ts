@@ -1,3 +1,11 @@
-export { type GitLog, type GitOptions, git, redact } from './git.js';
+export {
+  type GitLog,
+  type GitOptions,
+  git,
+  gitEnv,
+  redact,
+  refuseOptionLike,
+  SAFE_GIT_CONFIG,
+} from './git.js';
 export { ensurePerTaskRepo, gitTopLevel } from './target.js';
 export { type PreparedWorktree, TASK_TRAILER, Workspace, type WorkspaceOptions } from './workspace.js';

@@ -4,8 +4,9 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
-import { type GitLog, git } from './git.js';
+import { type GitLog, git, refuseOptionLike } from './git.js';
 import { killProcessesUnder } from './orphans.js';
+import { verifiedAdminDir } from './worktree-guard.js';
 
 export interface WorkspaceOptions {
   /** The `folders.repos` directory: caches and worktrees live here. */
@@ -15,6 +16,11 @@ export interface WorkspaceOptions {
   pushRetries: number;
   pushRetryDelayMs: number;
   secrets: string[];
+  /**
+   * The service's merged environment (the composition root passes the loaded config's
+   * `env`); git children get only its allow-listed part. Defaults to `process.env`.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
   log?: GitLog;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -27,6 +33,14 @@ export interface PreparedWorktree {
   remoteBranchSha: string;
   /** The cache repository whose refs the worktree shares. */
   cache?: string;
+  /** The worktree's admin directory in the cache (`<cache>/worktrees/<name>`), recorded when it was made. */
+  gitDir?: string;
+}
+
+interface GitCall {
+  auth?: PushAuth | undefined;
+  network?: boolean;
+  sign?: boolean;
 }
 
 /** git's well-known id of the empty tree. */
@@ -37,6 +51,7 @@ export async function emptyCommit(
   repo: string,
   author: { name: string; email: string },
   message: string,
+  baseEnv?: Readonly<Record<string, string | undefined>>,
 ): Promise<string> {
   const { name, email } = author;
   const env = {
@@ -45,7 +60,7 @@ export async function emptyCommit(
     GIT_COMMITTER_NAME: name,
     GIT_COMMITTER_EMAIL: email,
   };
-  return git(['commit-tree', EMPTY_TREE, '-m', message], { cwd: repo, env });
+  return git(['commit-tree', EMPTY_TREE, '-m', message], { cwd: repo, env, baseEnv });
 }
 
 /** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
@@ -63,8 +78,27 @@ export class Workspace {
 
   constructor(private readonly options: WorkspaceOptions) {}
 
-  private g(args: string[], cwd: string, auth?: PushAuth) {
-    return git(args, { cwd, auth, secrets: this.options.secrets }, this.options.log);
+  private g(args: string[], cwd: string, call: GitCall = {}) {
+    const { secrets, env: baseEnv } = this.options;
+    return git(args, { cwd, ...call, secrets, baseEnv }, this.options.log);
+  }
+
+  /**
+   * git inside a task worktree. The worktree is the agent's: its `.git` is checked first, and
+   * git is told the admin directory and work tree explicitly, so a `.git` swapped after the
+   * check still cannot point git at another repository's config.
+   */
+  private async wg(wt: PreparedWorktree, args: string[], call: GitCall = {}) {
+    const admin = await this.adminDir(wt);
+    return this.g([`--git-dir=${admin}`, `--work-tree=${wt.dir}`, ...args], wt.dir, call);
+  }
+
+  private async adminDir(wt: { dir: string; cache?: string | undefined; gitDir?: string | undefined }) {
+    const cacheRoot = path.join(this.options.reposDir, 'cache');
+    const caches = wt.cache
+      ? [wt.cache]
+      : (await readdir(cacheRoot).catch(() => [] as string[])).map((n) => path.join(cacheRoot, n));
+    return verifiedAdminDir(wt.dir, { expected: wt.gitDir, caches });
   }
 
   /** Serialises operations on one cache repository (fetch, worktree add/remove take shared locks). */
@@ -92,19 +126,21 @@ export class Workspace {
 
   /** Clones (once) and fetches the target, returning the cache directory. */
   async sync(remote: string, baseBranch: string, auth?: PushAuth): Promise<string> {
+    refuseOptionLike(remote, 'repository');
+    refuseOptionLike(baseBranch, 'branch');
     const cache = this.cacheDir(remote);
     return this.exclusive(cache, async () => {
       if (!existsSync(path.join(cache, 'HEAD'))) {
         await mkdir(path.dirname(cache), { recursive: true });
         await rm(cache, { recursive: true, force: true });
-        await this.g(['clone', '--bare', '--quiet', remote, cache], this.options.reposDir, auth);
+        await this.g(['clone', '--bare', '--quiet', '--', remote, cache], this.options.reposDir, { auth });
       }
       await this.g(
         // All heads in one round trip: the base to start from, and the task branch's current
         // head (the lease for our push) without a separate ls-remote.
-        ['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
+        ['fetch', '--quiet', '--prune', '--', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
         cache,
-        auth,
+        { auth, network: true },
       ).catch((err: unknown) => {
         throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
           code: 'GIT_FAILED',
@@ -119,10 +155,13 @@ export class Workspace {
 
   /** Head of `branch` on the remote, or '' when the branch does not exist there. */
   async remoteHead(remote: string, branch: string, auth?: PushAuth): Promise<string> {
+    refuseOptionLike(remote, 'repository');
+    refuseOptionLike(branch, 'branch');
+    await mkdir(this.options.reposDir, { recursive: true });
     const out = await this.g(
-      ['ls-remote', '--heads', remote, `refs/heads/${branch}`],
+      ['ls-remote', '--heads', '--', remote, `refs/heads/${branch}`],
       this.options.reposDir,
-      auth,
+      { auth, network: true },
     );
     return out.split(/\s+/)[0] ?? '';
   }
@@ -134,6 +173,7 @@ export class Workspace {
     branch: string,
     auth?: PushAuth,
   ): Promise<PreparedWorktree> {
+    refuseOptionLike(branch, 'branch');
     const cache = await this.sync(remote, baseBranch, auth);
     const dir = this.worktreeDir(branch);
     return this.exclusive(cache, async () => {
@@ -150,7 +190,8 @@ export class Workspace {
           hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
         });
       }
-      return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha, cache };
+      const gitDir = await this.adminDir({ dir, cache });
+      return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha, cache, gitDir };
     });
   }
 
@@ -161,6 +202,7 @@ export class Workspace {
         [
           'for-each-ref',
           '--format=%(refname) %(objectname)',
+          '--',
           `refs/remotes/origin/${baseBranch}`,
           `refs/remotes/origin/${branch}`,
         ],
@@ -168,7 +210,17 @@ export class Workspace {
       ),
       // --force: a worktree registered by a killed run (its folder gone) must not block the new one.
       this.g(
-        ['worktree', 'add', '--quiet', '--force', '-B', branch, dir, `refs/remotes/origin/${baseBranch}`],
+        [
+          'worktree',
+          'add',
+          '--quiet',
+          '--force',
+          '-B',
+          branch,
+          '--',
+          dir,
+          `refs/remotes/origin/${baseBranch}`,
+        ],
         cache,
       ).then(
         () => true,
@@ -200,42 +252,55 @@ export class Workspace {
       cache,
     );
     if (heads.trim() !== '') return false;
-    const sha = await emptyCommit(cache, this.options.author, 'Initial commit');
-    await this.g(['push', '--quiet', remote, `${sha}:refs/heads/${baseBranch}`], cache, auth);
-    await this.g(['update-ref', `refs/remotes/origin/${baseBranch}`, sha], cache);
+    const sha = await emptyCommit(cache, this.options.author, 'Initial commit', this.options.env);
+    await this.g(['push', '--quiet', '--', remote, `${sha}:refs/heads/${baseBranch}`], cache, {
+      auth,
+      network: true,
+    });
+    await this.g(['update-ref', '--', `refs/remotes/origin/${baseBranch}`, sha], cache);
     return true;
   }
 
   /** A fresh worktree on an existing remote branch (a follow-up run on a task's open PR). */
   async prepareExisting(remote: string, branch: string, auth?: PushAuth): Promise<PreparedWorktree> {
+    refuseOptionLike(branch, 'branch');
     const cache = await this.sync(remote, branch, auth);
     const dir = this.worktreeDir(branch);
     return this.exclusive(cache, async () => {
       await this.removeWorktree(cache, dir);
       await mkdir(path.dirname(dir), { recursive: true });
-      const sha = await this.g(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}`], cache).catch(
-        () => '',
-      );
+      const sha = await this.g(
+        ['rev-parse', '--verify', '-q', '--end-of-options', `refs/remotes/origin/${branch}`],
+        cache,
+      ).catch(() => '');
       if (!sha) {
         throw new TpError(`Branch "${branch}" is not in the target repository any more.`, {
           code: 'GIT_FAILED',
           hint: 'The PR branch was deleted; run the task again with `retry-failed`.',
         });
       }
-      await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, dir, sha], cache);
-      return { dir, branch, baseSha: sha, remoteBranchSha: sha, cache };
+      await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, '--', dir, sha], cache);
+      const gitDir = await this.adminDir({ dir, cache });
+      return { dir, branch, baseSha: sha, remoteBranchSha: sha, cache, gitDir };
     });
   }
 
   /** Discards whatever an agent did in the worktree (before a fallback attempt). */
   async reset(wt: PreparedWorktree): Promise<void> {
-    await this.g(['reset', '--hard', '--quiet', wt.baseSha], wt.dir);
-    await this.g(['clean', '-fdq'], wt.dir);
+    refuseOptionLike(wt.baseSha, 'base commit');
+    if (!/^[0-9a-f]{7,64}$/.test(wt.baseSha)) {
+      throw new TpError(`Refusing base commit "${wt.baseSha}": not a commit id.`, {
+        code: 'GIT_FAILED',
+        retryable: false,
+      });
+    }
+    await this.wg(wt, ['reset', '--hard', '--quiet', wt.baseSha, '--']);
+    await this.wg(wt, ['clean', '-fdq']);
   }
 
   private async removeWorktree(cache: string, dir: string): Promise<void> {
     if (existsSync(dir)) {
-      await this.g(['worktree', 'remove', '--force', dir], cache).catch(() => undefined);
+      await this.g(['worktree', 'remove', '--force', '--', dir], cache).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -276,14 +341,30 @@ export class Workspace {
 
   /** Files changed by the agent (porcelain lines). */
   async changes(wt: PreparedWorktree): Promise<string[]> {
-    const out = await this.g(['status', '--porcelain', '--untracked-files=all'], wt.dir);
+    const out = await this.wg(wt, ['status', '--porcelain', '--untracked-files=all']);
     return out.split('\n').filter((l) => l.trim() !== '');
   }
 
-  /** Stages everything and returns the staged diff (what a commit would contain). */
+  /**
+   * Stages everything and returns the staged diff (what a commit would contain). The flags
+   * make every byte visible to the secret scan and the protected-path check, whatever the
+   * change's `.gitattributes` or the user's config say: `--text` (no "Binary files differ",
+   * not even for `-diff` or a NUL byte), no textconv or external diff program, no rename
+   * detection (a renamed file shows its content), fixed `a/` `b/` prefixes.
+   */
   async diff(wt: PreparedWorktree): Promise<string> {
-    await this.g(['add', '-A'], wt.dir);
-    return this.g(['diff', '--cached', '--no-color'], wt.dir);
+    await this.wg(wt, ['add', '-A']);
+    return this.wg(wt, [
+      'diff',
+      '--cached',
+      '--no-color',
+      '--text',
+      '--no-textconv',
+      '--no-ext-diff',
+      '--no-renames',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+    ]);
   }
 
   /** Commits everything in the worktree with the task trailer and returns the sha; `staged` skips the `git add` when `diff()` has just staged it all. */
@@ -293,7 +374,7 @@ export class Workspace {
     taskId: string,
     opts: { staged?: boolean } = {},
   ): Promise<string> {
-    if (!opts.staged) await this.g(['add', '-A'], wt.dir);
+    if (!opts.staged) await this.wg(wt, ['add', '-A']);
     const { name, email } = this.options.author;
     const args = [
       '-c',
@@ -303,19 +384,17 @@ export class Workspace {
       'commit',
       '--quiet',
       '--no-verify',
-      '-m',
-      message,
-      '-m',
-      `${TASK_TRAILER}: ${taskId}`,
+      `--message=${message}`,
+      `--message=${TASK_TRAILER}: ${taskId}`,
     ];
     if (this.options.signCommits) args.push('-S');
-    await this.g(args, wt.dir);
+    await this.wg(wt, args, { sign: this.options.signCommits });
     // git has just written the branch as a loose ref in the shared repository: read it rather
     // than start another git process (~20 ms); fall back to rev-parse if it is not there.
     const loose = wt.cache
       ? await readFile(path.join(wt.cache, 'refs', 'heads', ...wt.branch.split('/')), 'utf8').catch(() => '')
       : '';
-    return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : this.g(['rev-parse', 'HEAD'], wt.dir);
+    return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : this.wg(wt, ['rev-parse', 'HEAD']);
   }
 
   /**
@@ -323,15 +402,22 @@ export class Workspace {
    * worktree was made: we replace our own stale branch, never someone else's newer work.
    */
   async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
+    refuseOptionLike(remote, 'repository');
+    refuseOptionLike(wt.branch, 'branch');
     const sleep = this.options.sleep ?? sleepDefault;
     const attempts = Math.max(1, this.options.pushRetries);
+    // Checked here too, so a replaced .git fails with its own message, not as a push failure.
+    await this.adminDir(wt);
     const lease = `--force-with-lease=refs/heads/${wt.branch}:${wt.remoteBranchSha}`;
     for (let i = 1; ; i++) {
       try {
-        await this.g(
-          ['push', '--quiet', '--no-verify', lease, remote, `HEAD:refs/heads/${wt.branch}`],
-          wt.dir,
-          auth,
+        await this.wg(
+          wt,
+          ['push', '--quiet', '--no-verify', lease, '--', remote, `HEAD:refs/heads/${wt.branch}`],
+          {
+            auth,
+            network: true,
+          },
         );
         return;
       } catch (err) {
