@@ -1,2 +1,4 @@
+export { type DiffFile, parseDiff } from './diff-parse.js';
 export { HOOK_DIRECTORIES, protectedPathViolations } from './protected-paths.js';
-export { type SecretFinding, scanDiff } from './secret-scan.js';
+export { redactLikelySecrets, SECRET_RULES, type SecretRule } from './secret-rules.js';
+export { MAX_SCAN_CHARS, type ScanOptions, type SecretFinding, scanDiff } from './secret-scan.js';

@@ -1,3 +1,6 @@
+import { parseDiff } from './diff-parse.js';
+import { SECRET_RULES } from './secret-rules.js';
+
 /** A likely secret in the lines a change adds. The value itself is never kept. */
 export interface SecretFinding {
   file: string;
@@ -5,58 +8,53 @@ export interface SecretFinding {
   rule: string;
 }
 
-interface Rule {
-  id: string;
-  re: RegExp;
-}
+/** Above this many characters the diff is reported, not scanned (64 MiB: far beyond a reviewable change). */
+export const MAX_SCAN_CHARS = 64 * 1024 * 1024;
 
-/** Formats with a recognisable shape, and generic assignments of long literal values. */
-const RULES: Rule[] = [
-  { id: 'AWS access key id', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { id: 'GitHub token', re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/ },
-  { id: 'GitLab token', re: /\bglpat-[A-Za-z0-9_-]{20,}\b/ },
-  { id: 'Slack token', re: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/ },
-  { id: 'OpenAI-style API key', re: /\bsk-[A-Za-z0-9_-]{32,}\b/ },
-  { id: 'Google API key', re: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-  { id: 'private key', re: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP )?PRIVATE KEY( BLOCK)?-----/ },
-  {
-    id: 'hard-coded credential',
-    re: /\b(?:api[_-]?key|secret|token|passw(?:or)?d|client[_-]?secret)\b["']?\s*[:=]\s*["'][^"'\s$<>{}]{16,}["']/i,
-  },
-];
+export interface ScanOptions {
+  /** Exact values of the secrets this process holds. */
+  known?: string[];
+  /** security.allowPatterns: regular expressions of known false positives. */
+  allow?: string[];
+  /** Size cap in characters (default MAX_SCAN_CHARS). */
+  maxBytes?: number;
+}
 
 /**
  * Scans the added lines of a unified diff for secrets: known token formats, literal
  * credential assignments, and the exact values of the secrets this process holds.
  * `allow` patterns (security.allowPatterns) silence known false positives.
+ *
+ * What it cannot read is a finding too, never a silent pass: an added binary file whose bytes
+ * the diff does not show (the diff must be made with `--text`), and a diff above the size cap.
+ * Lines may hold NUL bytes and be megabytes long: the rules have no nested repetition, so a
+ * long line costs linear time.
  */
-export function scanDiff(diff: string, opts: { known?: string[]; allow?: string[] } = {}): SecretFinding[] {
+export function scanDiff(diff: string, opts: ScanOptions = {}): SecretFinding[] {
+  const max = opts.maxBytes ?? MAX_SCAN_CHARS;
+  if (diff.length > max) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    return [
+      { file: '(whole change)', line: 0, rule: `diff too large to scan (${mb(diff.length)} > ${mb(max)})` },
+    ];
+  }
   const allow = (opts.allow ?? []).map((p) => new RegExp(p));
   const known = (opts.known ?? []).filter((k) => k.length >= 8);
   const findings: SecretFinding[] = [];
-  let file = '';
-  let line = 0;
-  for (const raw of diff.split('\n')) {
-    if (raw.startsWith('+++ ')) {
-      file = raw.slice(4).replace(/^b\//, '');
-      continue;
+  for (const f of parseDiff(diff)) {
+    if (f.binary) {
+      findings.push({
+        file: f.path,
+        line: 0,
+        rule: 'binary content not shown in the diff (cannot be scanned)',
+      });
     }
-    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(raw);
-    if (hunk) {
-      line = Number(hunk[1]);
-      continue;
-    }
-    if (raw.startsWith('+')) {
-      const text = raw.slice(1);
-      if (!allow.some((a) => a.test(text))) {
-        const rule = known.some((k) => text.includes(k))
-          ? 'a secret configured in this service'
-          : RULES.find((r) => r.re.test(text))?.id;
-        if (rule) findings.push({ file, line, rule });
-      }
-      line++;
-    } else if (!raw.startsWith('-') && !raw.startsWith('\\')) {
-      line++;
+    for (const { line, text } of f.added) {
+      if (allow.some((a) => a.test(text))) continue;
+      const rule = known.some((k) => text.includes(k))
+        ? 'a secret configured in this service'
+        : SECRET_RULES.find((r) => r.re.test(text))?.id;
+      if (rule) findings.push({ file: f.path, line, rule });
     }
   }
   return findings;
