@@ -16,13 +16,13 @@ import { LogHub, logDirectory } from './observability/index.js';
 import { runFollowUp } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
 import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
+import { createTargetResolver } from './pipeline/target.js';
 import { branchName } from './pipeline/template.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { PriorityQueue } from './queue/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { parseBacklogConfig } from './tasks/index.js';
-import type { Task } from './tasks/types.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
 
 export interface AppOptions {
@@ -122,12 +122,18 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     secrets,
     log: (l) => gitLog.debug({ args: l.args, elapsedMs: l.durationMs, ok: l.ok }, `git ${l.args[0]}`),
   });
-  const remoteFor = async (task: Task): Promise<string> => {
-    if (task.repo) return /:\/\//.test(task.repo) || task.repo.includes('@') ? task.repo : abs(task.repo);
-    if (config.forge.type !== 'local') return forge.remoteUrl();
-    if (target) return target;
-    return ensurePerTaskRepo(folders.repos, task.id, task.baseBranch ?? config.repository.baseBranch);
-  };
+  const targetFor = createTargetResolver({
+    baseDir,
+    configuredUrl: config.repository.url,
+    allowed: config.repository.allowed,
+    baseBranch: config.repository.baseBranch,
+    allowedBaseBranches: config.repository.allowedBaseBranches,
+    forge,
+    defaultRemote: async (task, baseBranch) => {
+      if (config.forge.type !== 'local') return forge.remoteUrl();
+      return target ?? ensurePerTaskRepo(folders.repos, task.id, baseBranch);
+    },
+  });
   const agent = options.agent ?? createAgent(config, env, logs.get('processor'));
   const onAttemptFailed = (a: FailureAttempt & { taskId: string }) =>
     events.emit('attempt.failed', {
@@ -185,7 +191,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     runner,
     events,
     logger: logs.get('processor'),
-    remoteFor,
+    targetFor,
     promptDir: path.join(folders.repos, 'prompts'),
     secrets,
     env,
@@ -217,7 +223,6 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       .then(() =>
         runFollowUp(
           deps,
-          processor,
           { task, file: found.file, prNumber, branch, instructions, author },
           shutdown.signal,
         ),

@@ -1,9 +1,14 @@
-import { classify } from '../errors/index.js';
-import { modelChain } from '../models/index.js';
 import type { Task } from '../tasks/types.js';
 import { redact } from '../workspace/git.js';
-import type { TaskProcessor } from './processor.js';
-import { renderTemplate } from './template.js';
+import { checksReport } from './pr-body.js';
+import { createRunContext, type RunContext, runStages } from './run-context.js';
+import {
+  CHANGE_STAGES,
+  cleanupWorkspace,
+  prepareExistingWorkspace,
+  resolveTarget,
+  runError,
+} from './stages/index.js';
 import type { PipelineDeps } from './types.js';
 
 export interface FollowUpRequest {
@@ -16,58 +21,68 @@ export interface FollowUpRequest {
   author: string;
 }
 
+/** Where a run stopped, in words a reviewer understands. */
+function stepName(ctx: RunContext): string {
+  return ctx.step === 'agent' || ctx.step === 'verify' ? `${ctx.step} stage` : ctx.step;
+}
+
+/** The reply after a successful run: what was pushed, and the checks as a PR body shows them. */
+function pushedReply(ctx: RunContext): string {
+  const files = ctx.diff.split('\n').filter((l) => l.startsWith('diff --git ')).length;
+  const lines = [
+    `ticket-processor: pushed ${ctx.commitSha!.slice(0, 10)} to \`${ctx.branch}\` with ${ctx.model} (${files} file(s)). ${ctx.agentResult?.summary ?? ''}`.trimEnd(),
+  ];
+  if (ctx.verify?.length) {
+    const failed = ctx.verify.filter((v) => !v.ok).length;
+    lines.push(
+      '',
+      failed > 0 ? `${failed} of ${ctx.verify.length} checks fail after this change.` : 'All checks pass.',
+      '',
+      ...checksReport(ctx.verify),
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
- * A reviewer's "@ticket-processor fix the tests" on a task's PR: the agent runs again on the
- * PR branch with the comment as instructions, the change is pushed to the same branch, and a
- * reply comment says what happened. The task stays in review whatever the outcome.
+ * A reviewer's "@ticket-processor fix the tests" on a task's PR: the same change stages as a
+ * task run (agent, verify, guard, secret scan, commit, push) on the PR branch, with the
+ * comment as instructions; no PR is opened. A reply comment says what happened. The task
+ * stays in review whatever the outcome.
  */
 export async function runFollowUp(
   deps: PipelineDeps,
-  processor: TaskProcessor,
   req: FollowUpRequest,
   signal: AbortSignal,
 ): Promise<string> {
-  const { workspace, forge, config, events } = deps;
-  const { task } = req;
-  const remote = await deps.remoteFor(task);
-  const auth = forge.pushAuth();
+  const ctx = createRunContext(deps, {
+    kind: 'follow-up',
+    task: req.task,
+    file: req.file,
+    branch: req.branch,
+    signal,
+    followUp: { prNumber: req.prNumber, author: req.author, text: req.instructions },
+  });
   let reply: string;
-  const wt = await workspace.prepareExisting(remote, req.branch, auth);
   try {
-    const chain = modelChain(task, config.ollama);
-    const outcome = await deps.runner.run(
-      chain,
-      async (at) => {
-        await workspace.reset(wt);
-        events.emit('attempt.started', {
-          taskId: task.id,
-          attemptNumber: at.attemptNumber,
-          model: at.model,
-          agent: deps.agent.name,
-        });
-        const instructions = `Review comment by ${req.author} on pull request #${req.prNumber}:\n${req.instructions}`;
-        return processor.callAgent(task, req.file, wt, at, instructions);
-      },
-      { taskId: task.id, signal },
-    );
-    const changed = await workspace.changes(wt);
-    if (changed.length === 0) {
-      reply = `ticket-processor: no change made for this comment (${outcome.result.stopReason}). ${outcome.result.summary}`;
+    await resolveTarget(ctx);
+    await runStages(ctx, [prepareExistingWorkspace, ...CHANGE_STAGES]);
+    reply = pushedReply(ctx);
+  } catch (raw) {
+    const e = runError(ctx, raw);
+    if (e.code === 'AGENT_NO_CHANGES' || e.code === 'AGENT_BUDGET') {
+      reply = `ticket-processor: no change made for this comment. ${e.message}`;
     } else {
-      const first = req.instructions.split('\n')[0]?.slice(0, 60) ?? '';
-      const message = `${renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title })} (follow-up: ${first})`;
-      const sha = await workspace.commit(wt, message, task.id);
-      await workspace.push(remote, wt, auth);
-      deps.store.upsertRun({ taskId: task.id, commitSha: sha });
-      reply = `ticket-processor: pushed ${sha.slice(0, 10)} to \`${req.branch}\` with ${outcome.modelUsed} (${changed.length} file(s)). ${outcome.result.summary}`;
+      reply = `ticket-processor: the follow-up run stopped at the ${stepName(ctx)}; nothing was pushed.\n\n${e.message}${e.hint ? `\n\n${e.hint}` : ''}`;
     }
-  } catch (err) {
-    const e = classify(err);
-    reply = `ticket-processor: the follow-up run failed: ${e.message}${e.hint ? `\n\n${e.hint}` : ''}`;
+    deps.logger.warn(
+      { taskId: req.task.id, prNumber: req.prNumber, code: e.code, step: ctx.step },
+      'follow-up run stopped',
+    );
   } finally {
-    await workspace.cleanup(remote, wt).catch(() => undefined);
+    await cleanupWorkspace(ctx);
   }
   const safe = redact(reply, deps.secrets);
-  await forge.comment(req.prNumber, safe);
+  await deps.forge.comment(req.prNumber, safe);
   return safe;
 }

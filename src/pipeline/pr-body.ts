@@ -11,7 +11,41 @@ export interface PrBodyInput {
   agent: AgentResult | undefined;
   elapsedMs: number;
   secrets: string[];
-  verify?: Array<{ command: string; ok: boolean; outputTail: string }>;
+  verify?: CheckResult[];
+  /** Why the PR is left for a person although auto-merge is on (empty: it may be merged). */
+  notAutoMerged?: string[];
+}
+
+/** One configured check's outcome, as reports show it. */
+export interface CheckResult {
+  command: string;
+  ok: boolean;
+  outputTail: string;
+}
+
+/** The "Checks" section of a PR body or a follow-up reply: one line per command, the output tail of failures. */
+export function checksReport(verify: readonly CheckResult[]): string[] {
+  const out = ['### Checks'];
+  for (const v of verify) {
+    out.push(`- ${v.ok ? '✅' : '❌'} \`${v.command}\``);
+    if (!v.ok)
+      out.push(
+        '',
+        '  <details><summary>output (tail)</summary>',
+        '',
+        '  ```',
+        v.outputTail
+          .trimEnd()
+          .split('\n')
+          .slice(-40)
+          .map((l) => `  ${l}`)
+          .join('\n'),
+        '  ```',
+        '  </details>',
+        '',
+      );
+  }
+  return out;
 }
 
 /** The PR body: the configured template, then a run report (model, attempts, tokens, time, checks). */
@@ -38,27 +72,8 @@ export function buildPrBody(template: string, input: PrBodyInput): string {
   if (input.agent?.summary) report.push(`- Agent summary: ${input.agent.summary.split('\n')[0]}`);
   for (const a of input.attempts)
     report.push(`  - attempt ${a.attemptNumber} (${a.model}) failed: ${a.code}`);
-  if (input.verify?.length) {
-    report.push('', '### Checks');
-    for (const v of input.verify) {
-      report.push(`- ${v.ok ? '✅' : '❌'} \`${v.command}\``);
-      if (!v.ok)
-        report.push(
-          '',
-          '  <details><summary>output (tail)</summary>',
-          '',
-          '  ```',
-          v.outputTail
-            .trimEnd()
-            .split('\n')
-            .slice(-40)
-            .map((l) => `  ${l}`)
-            .join('\n'),
-          '  ```',
-          '  </details>',
-          '',
-        );
-    }
-  }
+  if (input.notAutoMerged?.length)
+    report.push(`- Not auto-merged: ${input.notAutoMerged.join('; ')}. Left for a person to review.`);
+  if (input.verify?.length) report.push('', ...checksReport(input.verify));
   return redact([head, ...report].join('\n'), input.secrets);
 }

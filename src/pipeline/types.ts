@@ -7,6 +7,7 @@ import type { Logger } from '../observability/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
 import type { Workspace } from '../workspace/index.js';
+import type { TaskTarget } from './target.js';
 
 /** One try of one model, as recorded in error.json and the store. */
 export interface AttemptOutcome<T> {
@@ -38,8 +39,11 @@ export interface PipelineDeps {
   runner: AttemptRunner;
   events: EventBus;
   logger: Logger;
-  /** Target repository for a task (task `repo:` override or `repository.url`). */
-  remoteFor(task: Task): Promise<string>;
+  /**
+   * Target repository, credentials and base branch of a task, after the allow-lists
+   * (`repository.allowed`, `repository.allowedBaseBranches`); see `createTargetResolver`.
+   */
+  targetFor(task: Task): Promise<TaskTarget>;
   /** Where prompt files are written (outside any worktree). */
   promptDir: string;
   secrets: string[];

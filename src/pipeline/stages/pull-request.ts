@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { classify } from '../../errors/index.js';
+import { changedFiles, checkDefiningFiles } from '../check-files.js';
+import { completeTask } from '../completion.js';
+import { buildPrBody } from '../pr-body.js';
+import type { RunContext } from '../run-context.js';
+import { renderTemplate } from '../template.js';
+
+/**
+ * Why this run's PR may not be merged automatically: no checks ran, a check failed, or the
+ * change edits the files that define the checks (then passing them proves nothing).
+ */
+export function autoMergeBlockers(ctx: RunContext): string[] {
+  const { verify } = ctx;
+  if (!verify || verify.length === 0) return ['no checks ran in this run (verify.commands)'];
+  const failed = verify.filter((v) => !v.ok);
+  if (failed.length > 0) return [`${failed.length} of ${verify.length} checks failed`];
+  const touched = checkDefiningFiles(changedFiles(ctx.diff), ctx.deps.config.verify.commands);
+  if (touched.length > 0) {
+    const shown = touched.slice(0, 10).join(', ');
+    return [`the change edits files that define the checks (${shown}${touched.length > 10 ? ', …' : ''})`];
+  }
+  return [];
+}
+
+/** Finds the branch's open PR (a resumed run) or opens one, with the run report in its body. */
+export async function openPullRequest(ctx: RunContext): Promise<void> {
+  ctx.enter('pull-request');
+  const { config, forge, store, secrets } = ctx.deps;
+  const { task } = ctx;
+  ctx.autoMergeBlockers = config.webhook.autoMergePR ? autoMergeBlockers(ctx) : [];
+  const body = buildPrBody(config.git.prBody, {
+    task,
+    model: ctx.model ?? 'unknown',
+    attempts: ctx.attempts,
+    agent: ctx.agentResult,
+    elapsedMs: Date.now() - ctx.started,
+    secrets,
+    ...(ctx.verify ? { verify: ctx.verify } : {}),
+    notAutoMerged: ctx.autoMergeBlockers,
+  });
+  const pr =
+    (await forge.findPullRequest(ctx.branch, ctx.remote)) ??
+    (await forge.openPullRequest({
+      title: renderTemplate(config.git.prTitle, { id: task.id, title: task.title }),
+      body,
+      head: ctx.branch,
+      base: ctx.baseBranch,
+      labels: task.labels,
+      taskId: task.id,
+      remote: ctx.remote,
+    }));
+  ctx.pr = { number: pr.number, url: pr.url };
+  store.upsertRun({ taskId: task.id, prNumber: pr.number, prUrl: pr.url, state: 'published' });
+}
+
+/** Moves the task to review and announces the PR. */
+export async function finalizeReview(ctx: RunContext): Promise<void> {
+  ctx.enter('finalize');
+  const { source, store, events } = ctx.deps;
+  const { task } = ctx;
+  const pr = ctx.pr!;
+  await source.toReview(ctx.file, {
+    branch: ctx.branch,
+    prUrl: pr.url,
+    prNumber: pr.number,
+    model: ctx.model ?? '',
+    summary: ctx.agentResult?.summary ?? '',
+  });
+  store.upsertRun({ taskId: task.id, state: 'review', error: undefined });
+  events.emit('task.published', {
+    taskId: task.id,
+    file: path.basename(ctx.file),
+    branch: ctx.branch,
+    prUrl: pr.url,
+    prNumber: pr.number,
+    elapsedMs: Date.now() - ctx.started,
+  });
+}
+
+/**
+ * Merges the PR when `webhook.autoMergePR` is on and nothing blocks it (see
+ * `autoMergeBlockers`); otherwise it stays open for a person, and the log says why. A failed
+ * merge is not a failed task either.
+ */
+export async function autoMerge(ctx: RunContext): Promise<void> {
+  const { config, forge, logger, source, store, events, secrets } = ctx.deps;
+  const pr = ctx.pr!;
+  const taskId = ctx.task.id;
+  if (!config.webhook.autoMergePR) return;
+  if (ctx.autoMergeBlockers.length > 0) {
+    logger.info(
+      { taskId, prNumber: pr.number, reasons: ctx.autoMergeBlockers },
+      `not auto-merged: ${ctx.autoMergeBlockers.join('; ')}; left for review`,
+    );
+    return;
+  }
+  try {
+    await forge.merge(pr.number);
+    await completeTask({ source, store, events, secrets }, taskId, {
+      prNumber: pr.number,
+      prUrl: pr.url,
+      via: 'auto',
+    });
+  } catch (err) {
+    logger.warn(
+      { taskId, prNumber: pr.number, err: classify(err).message },
+      'auto-merge failed; left for review',
+    );
+  }
+}
