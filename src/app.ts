@@ -16,7 +16,7 @@ import { LogHub, logDirectory } from './observability/index.js';
 import { runFollowUp } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
 import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
-import { createTargetResolver } from './pipeline/target.js';
+import { createTargetResolver, remoteFromConfig } from './pipeline/target.js';
 import { branchName } from './pipeline/template.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
@@ -98,11 +98,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       })
     : folderSource;
 
-  const configured = config.repository.url
-    ? /^[a-z][\w+.-]*:\/\/|^[^/]+@[^:]+:/i.test(config.repository.url)
-      ? config.repository.url
-      : abs(config.repository.url)
-    : undefined;
+  const configured = config.repository.url ? remoteFromConfig(config.repository.url, baseDir) : undefined;
   const target = config.repository.perTaskRepo ? undefined : (configured ?? (await gitTopLevel(baseDir)));
   const author = { name: config.git.userName, email: config.git.userEmail };
   const forge = createForge({
@@ -124,7 +120,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   });
   const targetFor = createTargetResolver({
     baseDir,
-    configuredUrl: config.repository.url,
+    // The local forge's default target may be implicit (the repository holding the project).
+    configuredUrl: config.forge.type === 'local' ? target : configured,
     allowed: config.repository.allowed,
     baseBranch: config.repository.baseBranch,
     allowedBaseBranches: config.repository.allowedBaseBranches,

@@ -18,7 +18,7 @@ export interface TaskTarget {
 export interface TargetPolicy {
   /** Directory relative paths in config and tasks are resolved against. */
   baseDir: string;
-  /** `repository.url` as configured (undefined: the git top level or per-task repositories). */
+  /** `repository.url` (or the repository a local forge targets by default); undefined with per-task repositories. */
   configuredUrl: string | undefined;
   /** `repository.allowed`. */
   allowed: readonly string[];

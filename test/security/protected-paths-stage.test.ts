@@ -46,6 +46,8 @@ describe('protected-path guard after the agent', () => {
       const { root, remote } = await makeProject({
         agent: { type: 'command', command: c.agent },
         ollama: { availableModels: [] },
+        // The guard must hold without the sandbox too (which would refuse the `.git` write itself).
+        sandbox: { mode: 'none' },
       });
       writeTask(root, id, { title: 'Guarded' });
       const app = await createApp(loadConfig({ cwd: root, env: {} }));
