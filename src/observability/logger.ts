@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { createStream, type Generator, type RotatingFileStream } from 'rotating-file-stream';
+import { redactLikelySecrets } from '../review/index.js';
 import { redact } from '../workspace/git.js';
 
 export type Logger = pino.Logger;
@@ -36,7 +37,10 @@ interface Sink {
 
 /**
  * Loggers per component, sharing rotating files. Secrets are scrubbed from the serialised
- * line itself, so no field, message or nested error can carry one into a file.
+ * line itself, so no field, message or nested error can carry one into a file: the service's
+ * own secret values, credentials in URLs, and every value the secret scan would block (token
+ * formats, private keys, credential assignments) — an agent's output is logged before the
+ * scan sees the change, and a blocked key must not survive in a debug log.
  */
 export class LogHub {
   private readonly files = new Map<string, RotatingFileStream>();
@@ -73,7 +77,7 @@ export class LogHub {
     const pretty = this.options.format === 'pretty';
     return {
       write: (line: string) => {
-        const clean = redact(line, secrets);
+        const clean = redactLikelySecrets(redact(line, secrets));
         sink.write(pretty ? prettyLine(clean) : clean);
       },
     };
