@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../app.js';
 import { TpError } from '../errors/index.js';
-import { writeFileAtomic } from '../intake/atomic.js';
+import { writeFileExclusive } from '../intake/atomic.js';
 import {
   type NewTaskInput,
   serializeOriginalTask,
@@ -10,27 +10,83 @@ import {
   taskIdFromFileName,
 } from '../tasks/index.js';
 
-/** Next free task id: one more than the highest id in any folder (and the drafts folder). */
-export async function nextTaskId(app: App): Promise<number> {
+/** Where id reservations live: one empty file per id, next to the drafts. */
+const RESERVATIONS = '.tp-task-ids';
+/**
+ * Reservations older than this are pruned (the highest is always kept). A creator's view of
+ * the folders is milliseconds old, so an hour is far beyond any scan that could still rely on it.
+ */
+const KEEP_RESERVATION_MS = 3_600_000;
+
+function reservationDir(app: App): string {
+  return path.join(path.dirname(app.folders.todo), RESERVATIONS);
+}
+
+/** Highest task id in any state folder, the drafts folder, the reservations and the store; 0 when none. */
+export async function highestTaskId(app: App): Promise<number> {
   const regex = app.loaded.config.taskIdFormat.extractRegex;
-  const dirs = [...Object.values(app.folders), path.dirname(app.folders.todo)];
+  const dirs = [
+    ...Object.entries(app.folders)
+      .filter(([state]) => state !== 'repos')
+      .map(([, dir]) => dir),
+    path.dirname(app.folders.todo),
+  ];
   let max = 0;
+  const consider = (id: number) => {
+    if (Number.isSafeInteger(id) && id > max) max = id;
+  };
   for (const dir of dirs) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const id = Number(taskIdFromFileName(name, regex));
-      if (Number.isFinite(id) && id > max) max = id;
+      consider(Number(taskIdFromFileName(name, regex)));
     }
   }
-  for (const run of app.store.listRuns()) {
-    const id = Number(run.taskId);
-    if (Number.isFinite(id) && id > max) max = id;
+  for (const name of await readdir(reservationDir(app)).catch(() => [] as string[])) consider(Number(name));
+  for (const run of app.store.listRuns()) consider(Number(run.taskId));
+  return max;
+}
+
+/**
+ * Reserves a task id no other creator gets: after scanning for the highest id, it creates
+ * `<drafts>/.tp-task-ids/<id>` with `wx`, which exactly one creator wins across threads and
+ * processes; a loser tries the next id. Reading the folders alone is not enough: concurrent
+ * creators read the same highest id before either writes its file.
+ */
+export async function reserveTaskId(app: App): Promise<string> {
+  const dir = reservationDir(app);
+  await mkdir(dir, { recursive: true });
+  const start = (await highestTaskId(app)) + 1;
+  for (let id = start; id < start + 10_000; id++) {
+    try {
+      await (await open(path.join(dir, String(id)), 'wx')).close();
+      await pruneReservations(dir, id);
+      return String(id);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
-  return max + 1;
+  throw new TpError(`Could not reserve a task id after 10000 tries (from ${start}).`, {
+    code: 'INTERNAL',
+    hint: `Look at ${RESERVATIONS}/ next to the todo folder; it should hold a few recent ids only.`,
+  });
+}
+
+/** Keeps the reservation folder small: old entries are covered by the task files themselves. */
+async function pruneReservations(dir: string, newest: number): Promise<void> {
+  const now = Date.now();
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const highest = Math.max(newest, ...names.map(Number).filter(Number.isSafeInteger));
+  for (const name of names) {
+    if (Number(name) === highest) continue;
+    const st = await stat(path.join(dir, name)).catch(() => undefined);
+    if (st && now - st.mtimeMs > KEEP_RESERVATION_MS) await rm(path.join(dir, name), { force: true });
+  }
 }
 
 /**
  * Writes a new task in the original format. `autoProcess` puts it in todo/ (picked up at once);
- * otherwise it is a draft in the backlog folder, moved to todo/ by hand when ready.
+ * otherwise it is a draft in the backlog folder, moved to todo/ by hand when ready. Safe to
+ * call concurrently, from any number of processes: every call gets its own id, and no file is
+ * ever replaced.
  */
 export async function writeNewTask(
   app: App,
@@ -43,9 +99,17 @@ export async function writeNewTask(
       hint: 'Run `backlog task create "Title" -d "…" --ac "…"`; ticket-processor picks the task up from backlog/tasks/.',
     });
   }
-  const id = String(await nextTaskId(app));
   const dir = autoProcess ? app.folders.todo : path.dirname(app.folders.todo);
-  const file = path.join(dir, taskFileName(id, input.title));
-  await writeFileAtomic(file, serializeOriginalTask({ createdAt: new Date().toISOString(), ...input }, id));
-  return { id, file };
+  const createdAt = new Date().toISOString();
+  for (let tries = 0; ; tries++) {
+    const id = await reserveTaskId(app);
+    const file = path.join(dir, taskFileName(id, input.title));
+    try {
+      await writeFileExclusive(file, serializeOriginalTask({ createdAt, ...input }, id));
+      return { id, file };
+    } catch (err) {
+      // Only a hand-made file with exactly this name gets here; its id is taken, so take the next.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 100) throw err;
+    }
+  }
 }

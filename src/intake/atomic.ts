@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { link, open, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Prefix of temp files; watchers ignore names starting with it. */
@@ -24,6 +24,45 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Writes a new file, failing with EEXIST when the name is taken: never replaces a file. Readers
+ * see the whole content or nothing (temp + fsync + hard link, which fails when the name
+ * exists). Where hard links are not supported, the file is created with `wx` and written in
+ * place.
+ */
+export async function writeFileExclusive(file: string, data: string | Buffer): Promise<void> {
+  const tmp = path.join(
+    path.dirname(file),
+    `${TEMP_PREFIX}${path.basename(file)}.${randomBytes(4).toString('hex')}`,
+  );
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await rm(tmp, { force: true });
+    const direct = await open(file, 'wx');
+    try {
+      await direct.writeFile(data);
+      await direct.sync();
+    } finally {
+      await direct.close();
+    }
+    return;
+  }
+  await unlink(tmp);
 }
 
 export function isTempFile(file: string): boolean {

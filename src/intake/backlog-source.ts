@@ -1,4 +1,5 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type BacklogProjectConfig,
@@ -11,7 +12,16 @@ import {
 import type { Task } from '../tasks/types.js';
 import { isTempFile, writeFileAtomic } from './atomic.js';
 import { fileStem } from './folder-source.js';
-import type { FailureReport, ReadResult, ReviewInfo, TaskSource, TaskState } from './types.js';
+import { DEFAULT_MAX_TASK_FILE_BYTES, readTaskFile } from './safe-read.js';
+import {
+  type FailureReport,
+  type ReadResult,
+  type ReviewInfo,
+  type SameIdFile,
+  TASK_DUPLICATE_ID,
+  type TaskSource,
+  type TaskState,
+} from './types.js';
 
 export interface BacklogSourceOptions {
   /** `backlog/tasks`. */
@@ -23,20 +33,31 @@ export interface BacklogSourceOptions {
   failedLabel?: string;
   /** True when the store says the task's PR is open (used when no review status is configured). */
   inReview: (taskId: string) => boolean;
+  /** `processing.maxTaskFileBytes`: larger files are refused unread. */
+  maxFileBytes?: number | undefined;
 }
 
 /**
  * Backlog.md as the task database: files stay in `backlog/tasks/`, and the state is the
  * `status` field (plus a `failed` label), written back with byte-preserving edits so the
  * `backlog` CLI keeps reading them. Status names come from `backlog/config.yml`.
+ *
+ * A file that is not read at all (symlink, FIFO, device, directory, too large) cannot carry
+ * a status or label, so it is never edited: it counts as failed once its error files exist.
  */
 export class BacklogSource implements TaskSource {
   readonly format = 'backlog' as const;
   private readonly claiming = new Set<string>();
   private readonly failedLabel: string;
+  private readonly maxFileBytes: number;
 
   constructor(private readonly options: BacklogSourceOptions) {
     this.failedLabel = options.failedLabel ?? 'failed';
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_TASK_FILE_BYTES;
+  }
+
+  private errorJson(file: string): string {
+    return path.join(this.options.failedDir, `${fileStem(file)}.error.json`);
   }
 
   private status(stage: 'claimed' | 'review' | 'done'): string | undefined {
@@ -58,7 +79,9 @@ export class BacklogSource implements TaskSource {
       const file = path.join(this.options.tasksDir, name);
       const res = await this.read(file).catch(() => undefined);
       const task = res?.ok ? res.task : undefined;
-      out.push({ file, task, state: task ? this.stateOf(task) : 'todo' });
+      let state: TaskState = task ? this.stateOf(task) : 'todo';
+      if (res && !res.ok && res.refused && existsSync(this.errorJson(file))) state = 'failed';
+      out.push({ file, task, state });
     }
     return out;
   }
@@ -89,19 +112,21 @@ export class BacklogSource implements TaskSource {
   }
 
   async read(file: string): Promise<ReadResult> {
-    const text = await readFile(file, 'utf8');
-    const res = parseBacklogTask(text, { fileName: path.basename(file) });
+    const taskId = /task-(\d+)/i.exec(path.basename(file))?.[1];
+    const content = await readTaskFile(file, this.maxFileBytes);
+    if (!content.ok) {
+      const message = `${path.basename(file)} ${content.refused}`;
+      return { ok: false, problems: [{ message }], path: file, taskId, refused: content.refused };
+    }
+    const res = parseBacklogTask(content.text, { fileName: path.basename(file) });
     if (res.ok) return { ok: true, task: res.task, path: file };
-    return {
-      ok: false,
-      problems: res.problems,
-      path: file,
-      taskId: /task-(\d+)/i.exec(path.basename(file))?.[1],
-    };
+    return { ok: false, problems: res.problems, path: file, taskId };
   }
 
   private async edit(file: string, change: BacklogTaskChange): Promise<void> {
-    const text = await readFile(file, 'utf8');
+    const content = await readTaskFile(file, this.maxFileBytes);
+    if (!content.ok) return;
+    const text = content.text;
     const next = updateBacklogTask(text, { updatedDate: backlogTimestamp(new Date()), ...change });
     // An unchanged file is not rewritten: a rewrite is a watch event, and a loop for unparsable files.
     if (next !== text) await writeFileAtomic(file, next);
@@ -166,15 +191,32 @@ export class BacklogSource implements TaskSource {
     return hit ? { file: hit.file, state: hit.state } : undefined;
   }
 
+  /**
+   * Other files with this id, except those refused as duplicates themselves. Only files count,
+   * not the store's file name: Backlog.md renames a file when its title changes.
+   */
+  async othersWithId(taskId: string, file: string): Promise<SameIdFile[]> {
+    const out: SameIdFile[] = [];
+    for (const t of await this.all()) {
+      if (t.task?.id !== taskId || path.resolve(t.file) === path.resolve(file)) continue;
+      if (t.state === 'failed' && (await this.failureReport(t.file))?.code === TASK_DUPLICATE_ID) continue;
+      out.push({ file: t.file, state: t.state });
+    }
+    return out;
+  }
+
+  private failureReport(file: string): Promise<FailureReport | undefined> {
+    return readTaskFile(this.errorJson(file), this.maxFileBytes)
+      .then((c) => (c.ok ? (JSON.parse(c.text) as FailureReport) : undefined))
+      .catch(() => undefined);
+  }
+
   async listFailed(): Promise<
     Array<{ file: string; taskId: string | undefined; report: FailureReport | undefined }>
   > {
     const out = [];
     for (const t of (await this.all()).filter((x) => x.state === 'failed')) {
-      const json = path.join(this.options.failedDir, `${fileStem(t.file)}.error.json`);
-      const report = await readFile(json, 'utf8')
-        .then((s) => JSON.parse(s) as FailureReport)
-        .catch(() => undefined);
+      const report = await this.failureReport(t.file);
       out.push({ file: t.file, taskId: t.task?.id, report });
     }
     return out;

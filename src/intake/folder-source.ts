@@ -1,13 +1,25 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { TpError } from '../errors/index.js';
 import { parseOriginalTask, taskIdFromFileName } from '../tasks/index.js';
 import { isTempFile, writeFileAtomic } from './atomic.js';
-import type { FailureReport, ReadResult, ReviewInfo, TaskSource, TaskState } from './types.js';
+import { DEFAULT_MAX_TASK_FILE_BYTES, readTaskFile } from './safe-read.js';
+import {
+  type FailureReport,
+  type ReadResult,
+  type ReviewInfo,
+  type SameIdFile,
+  TASK_DUPLICATE_ID,
+  type TaskSource,
+  type TaskState,
+} from './types.js';
 
 export interface FolderSourceOptions {
   folders: Record<TaskState, string>;
   extractRegex: string;
+  /** `processing.maxTaskFileBytes`: larger files are refused unread. */
+  maxFileBytes?: number | undefined;
 }
 
 const STATES: TaskState[] = ['todo', 'doing', 'review', 'failed', 'completed'];
@@ -20,11 +32,21 @@ export function fileStem(file: string): string {
 /**
  * The original tool's layout: one Markdown file per task, moved between folders by rename.
  * A rename inside one file system is atomic, so a task file is always in exactly one folder.
+ *
+ * A rename also replaces whatever has the target name, so every move first checks that the
+ * target is free and refuses (`TASK_DUPLICATE_ID`) when it is not; failed/ takes the task
+ * under a free name instead (`X (2).md`). Moves are serialised, so the check and the rename
+ * cannot interleave with another move of this process; the coordinator is the only writer
+ * of doing/, review/, failed/ and completed/.
  */
 export class FolderSource implements TaskSource {
   readonly format = 'folders' as const;
+  private moving: Promise<unknown> = Promise.resolve();
+  private readonly maxFileBytes: number;
 
-  constructor(private readonly options: FolderSourceOptions) {}
+  constructor(private readonly options: FolderSourceOptions) {
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_TASK_FILE_BYTES;
+  }
 
   async ensureFolders(): Promise<void> {
     for (const s of STATES) await mkdir(this.options.folders[s], { recursive: true });
@@ -62,54 +84,79 @@ export class FolderSource implements TaskSource {
   }
 
   async read(file: string): Promise<ReadResult> {
-    const text = await readFile(file, 'utf8');
-    const res = parseOriginalTask(text, {
+    const taskId = () => taskIdFromFileName(path.basename(file), this.options.extractRegex);
+    const content = await readTaskFile(file, this.maxFileBytes);
+    if (!content.ok) {
+      const message = `${path.basename(file)} ${content.refused}`;
+      return { ok: false, problems: [{ message }], path: file, taskId: taskId(), refused: content.refused };
+    }
+    const res = parseOriginalTask(content.text, {
       fileName: path.basename(file),
       extractRegex: this.options.extractRegex,
     });
     if (res.ok) return { ok: true, task: res.task, path: file };
-    return {
-      ok: false,
-      problems: res.problems,
-      path: file,
-      taskId: taskIdFromFileName(path.basename(file), this.options.extractRegex),
-    };
+    return { ok: false, problems: res.problems, path: file, taskId: taskId() };
+  }
+
+  /** Runs one move at a time, so "is the target free?" and the rename are one step. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.moving.then(fn, fn);
+    this.moving = run.catch(() => undefined);
+    return run;
   }
 
   async claim(file: string): Promise<string | undefined> {
-    const target = path.join(this.dir('doing'), path.basename(file));
-    try {
-      await rename(file, target);
-      return target;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    return this.serial(async () => {
+      if (!(await exists(file))) return undefined;
+      try {
+        return await this.moveNow(file, 'doing');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    });
   }
 
   async toReview(file: string, _info: ReviewInfo): Promise<string> {
-    return this.move(file, 'review');
+    return this.serial(() => this.moveNow(file, 'review'));
   }
 
   async toFailed(file: string, report: FailureReport, log: string): Promise<string> {
-    const stem = path.join(this.dir('failed'), fileStem(file));
-    // Error files first, then the task: a crash in between leaves the task where it was (retried
-    // on restart) with stale error files that the next failure overwrites; never a task without them.
-    await writeFileAtomic(`${stem}.error.json`, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFileAtomic(`${stem}.error.log`, log);
-    return this.move(file, 'failed');
+    return this.serial(async () => {
+      // Checked first so a task claimed or moved meanwhile leaves no error files behind.
+      await lstat(file);
+      const target = await this.freeFailedName(file);
+      const stem = path.join(this.dir('failed'), fileStem(target));
+      // Error files first, then the task: a crash in between leaves the task where it was (retried
+      // on restart) with stale error files that the next failure overwrites; never a task without them.
+      await writeFileAtomic(`${stem}.error.json`, `${JSON.stringify(report, null, 2)}\n`);
+      await writeFileAtomic(`${stem}.error.log`, log);
+      if (path.resolve(file) !== path.resolve(target)) await rename(file, target);
+      return target;
+    });
+  }
+
+  /** `failed/X.md`, or `failed/X (2).md`… when a task of that name already failed: failed/ keeps both. */
+  private async freeFailedName(file: string): Promise<string> {
+    const dir = this.dir('failed');
+    const first = path.join(dir, path.basename(file));
+    if (path.resolve(file) === path.resolve(first) || !(await exists(first))) return first;
+    for (let n = 2; ; n++) {
+      const candidate = path.join(dir, `${fileStem(file)} (${n}).md`);
+      if (!(await exists(candidate))) return candidate;
+    }
   }
 
   async toCompleted(taskId: string): Promise<string | undefined> {
     const found = await this.find(taskId);
     if (found?.state !== 'review') return undefined;
-    return this.move(found.file, 'completed');
+    return this.serial(() => this.moveNow(found.file, 'completed'));
   }
 
   async requeue(taskId: string): Promise<string | undefined> {
     const found = await this.find(taskId);
     if (found?.state !== 'failed') return undefined;
-    const target = await this.move(found.file, 'todo');
+    const target = await this.serial(() => this.moveNow(found.file, 'todo'));
     const stem = path.join(this.dir('failed'), fileStem(found.file));
     await rm(`${stem}.error.log`, { force: true });
     await rm(`${stem}.error.json`, { force: true });
@@ -124,10 +171,54 @@ export class FolderSource implements TaskSource {
     await rm(`${stem}.error.json`, { force: true });
   }
 
-  private async move(file: string, state: TaskState): Promise<string> {
+  /** Renames `file` into `state`'s folder; refuses when a file of that name is already there. */
+  private async moveNow(file: string, state: TaskState): Promise<string> {
     const target = path.join(this.dir(state), path.basename(file));
-    if (path.resolve(file) !== path.resolve(target)) await rename(file, target);
+    if (path.resolve(file) === path.resolve(target)) return target;
+    if (await exists(target)) {
+      throw new TpError(
+        `Cannot move ${path.basename(file)} to ${state}/: a file of the same name is already there, and it is not replaced.`,
+        {
+          code: TASK_DUPLICATE_ID,
+          retryable: false,
+          taskId: taskIdFromFileName(path.basename(file), this.options.extractRegex),
+          hint: `Two task files share a name (and so an id). Rename one to a free id, then move it back to the todo folder.`,
+        },
+      );
+    }
+    await rename(file, target);
     return target;
+  }
+
+  /**
+   * Other files with this id. A file in failed/ that was itself refused as a duplicate owns
+   * nothing: counting it would let the copy refuse the original it was refused for.
+   */
+  async othersWithId(taskId: string, file: string): Promise<SameIdFile[]> {
+    const out: SameIdFile[] = [];
+    for (const state of STATES) {
+      for (const other of await this.list(state)) {
+        if (path.resolve(other) === path.resolve(file)) continue;
+        if (taskIdFromFileName(path.basename(other), this.options.extractRegex) !== taskId) continue;
+        if (state === 'failed' && (await this.failureCode(other)) === TASK_DUPLICATE_ID) continue;
+        out.push({ file: other, state });
+      }
+    }
+    return out;
+  }
+
+  private async failureReport(file: string): Promise<FailureReport | undefined> {
+    const json = path.join(this.dir('failed'), `${fileStem(file)}.error.json`);
+    try {
+      const content = await readTaskFile(json, this.maxFileBytes);
+      return content.ok ? (JSON.parse(content.text) as FailureReport) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async failureCode(file: string): Promise<string | undefined> {
+    return (await this.failureReport(file))?.code;
   }
 
   async find(taskId: string): Promise<{ file: string; state: TaskState } | undefined> {
@@ -145,13 +236,7 @@ export class FolderSource implements TaskSource {
   > {
     const out = [];
     for (const file of await this.list('failed')) {
-      const json = path.join(this.dir('failed'), `${fileStem(file)}.error.json`);
-      let report: FailureReport | undefined;
-      try {
-        report = JSON.parse(await readFile(json, 'utf8')) as FailureReport;
-      } catch {
-        report = undefined;
-      }
+      const report = await this.failureReport(file);
       out.push({ file, taskId: taskIdFromFileName(path.basename(file), this.options.extractRegex), report });
     }
     return out;
@@ -161,6 +246,16 @@ export class FolderSource implements TaskSource {
     const out = {} as Record<TaskState, number>;
     for (const s of STATES) out[s] = (await this.list(s)).length;
     return out;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 

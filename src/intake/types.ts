@@ -1,4 +1,11 @@
+import type { ErrorCode } from '../errors/index.js';
 import type { Task, TaskFormat, TaskProblem } from '../tasks/types.js';
+
+/**
+ * A task file whose id (or name) already belongs to another task file or run. Typed through
+ * `string` because `ErrorCode` (src/errors) does not list it yet; drop the cast once it does.
+ */
+export const TASK_DUPLICATE_ID = 'TASK_DUPLICATE_ID' as string as ErrorCode;
 
 /** The folder (or Backlog.md state) a task is in, as a user sees it. */
 export type TaskState = 'todo' | 'doing' | 'review' | 'failed' | 'completed';
@@ -41,7 +48,23 @@ export interface ReviewInfo {
 
 export type ReadResult =
   | { ok: true; task: Task; path: string }
-  | { ok: false; problems: TaskProblem[]; path: string; taskId: string | undefined };
+  | {
+      ok: false;
+      problems: TaskProblem[];
+      path: string;
+      taskId: string | undefined;
+      /**
+       * Set when the file was not read at all (a symlink, FIFO, device, directory, or larger
+       * than `processing.maxTaskFileBytes`): waiting will not make it readable.
+       */
+      refused?: string | undefined;
+    };
+
+/** Another task file that carries the same id. */
+export interface SameIdFile {
+  file: string;
+  state: TaskState;
+}
 
 /**
  * Where tasks live and how they move. The folder source moves files between folders; the
@@ -68,6 +91,8 @@ export interface TaskSource {
   /** Moves a failed task back to the queue (retry-failed). */
   requeue(taskId: string): Promise<string | undefined>;
   find(taskId: string): Promise<{ file: string; state: TaskState } | undefined>;
+  /** Every task file other than `file` whose id is `taskId` (two tickets must never share an id). */
+  othersWithId(taskId: string, file: string): Promise<SameIdFile[]>;
   listFailed(): Promise<
     Array<{ file: string; taskId: string | undefined; report: FailureReport | undefined }>
   >;

@@ -1,14 +1,14 @@
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { TpError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
-import type { TaskSource } from '../intake/types.js';
+import { IntakeRejections } from '../intake/rejections.js';
+import type { ReadResult, TaskSource } from '../intake/types.js';
 import type { Logger } from '../observability/index.js';
 import type { DependencyState, Queue } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
-import { failureFiles } from './failure.js';
 import type { TaskProcessor } from './processor.js';
 
 export interface WorkerOptions {
@@ -46,11 +46,17 @@ export class Worker {
   private holding = false;
   private idleWaiters: Array<() => void> = [];
   private failures = 0;
+  private readonly reject: IntakeRejections;
 
   constructor(
     private readonly deps: WorkerDeps,
     private readonly options: WorkerOptions,
   ) {
+    this.reject = new IntakeRejections({
+      ...deps,
+      secrets: options.secrets,
+      onFailed: () => this.failures++,
+    });
     // Completion happens elsewhere (webhook, `pr merge`, auto-merge); dependants may now run.
     deps.events.on('task.completed', (e) => this.notifyCompleted(e.taskId));
   }
@@ -59,7 +65,10 @@ export class Worker {
   async start(opts: { watch: boolean }): Promise<void> {
     this.holding = true;
     await this.deps.processor.sweepWorkspaces();
-    for (const file of await this.deps.source.listInProgress()) await this.resume(file);
+    // One file that cannot be resumed must not keep the others (or the whole service) from starting.
+    for (const file of await this.deps.source.listInProgress()) {
+      await this.resume(file).catch((err) => this.reject.unreadable(file, err));
+    }
     await Promise.all((await this.deps.source.listPending()).map((file) => this.inspect(file)));
     this.holding = false;
     if (opts.watch) {
@@ -147,7 +156,8 @@ export class Worker {
 
   private async resume(file: string): Promise<void> {
     const res = await this.deps.source.read(file);
-    if (!res.ok) return this.rejectInvalid(file, res.problems, res.taskId);
+    if (!res.ok) return this.reject.invalid(file, res);
+    if (await this.reject.duplicate(file, res.task.id)) return;
     this.deps.events.emit('task.recovered', {
       taskId: res.task.id,
       file: path.basename(file),
@@ -161,7 +171,7 @@ export class Worker {
     const existing = this.inspecting.get(file);
     if (existing) return existing;
     const p = this.inspectNow(file)
-      .catch((err) => this.deps.logger.error({ err, file }, 'intake error'))
+      .catch((err) => this.reject.unreadable(file, err))
       .finally(() => {
         this.inspecting.delete(file);
         this.wake();
@@ -171,13 +181,15 @@ export class Worker {
   }
 
   private async inspectNow(file: string): Promise<void> {
-    const first = await stat(file).catch(() => undefined);
+    // lstat: a symlink is judged as itself (and refused by read), never by its target.
+    const first = await lstat(file).catch(() => undefined);
     if (!first) return;
     let prev = first;
     const deadline = Date.now() + this.options.watchDebounceMs;
-    for (;;) {
+    // Only a regular file can still be being written; anything else is refused at once.
+    while (first.isFile()) {
       await sleep(this.options.stabilityPollMs);
-      const cur = await stat(file).catch(() => undefined);
+      const cur = await lstat(file).catch(() => undefined);
       if (!cur) return;
       if (cur.size === prev.size && cur.mtimeMs === prev.mtimeMs) break;
       if (Date.now() > deadline) break;
@@ -186,7 +198,7 @@ export class Worker {
     const res = await this.deps.source.read(file);
     if (!res.ok) {
       const age = Date.now() - prev.mtimeMs;
-      if (age < this.options.watchDebounceMs && !this.stopped) {
+      if (!res.refused && age < this.options.watchDebounceMs && !this.stopped) {
         // Possibly still being written: look again once the debounce window has passed.
         clearTimeout(this.recheck.get(file));
         this.recheck.set(
@@ -201,10 +213,12 @@ export class Worker {
         );
         return;
       }
-      return this.rejectInvalid(file, res.problems, res.taskId);
+      return this.reject.invalid(file, res);
     }
     const t = res.task;
-    if (this.running.has(t.id) || this.deps.queue.has(t.id) || !this.deps.source.isPending(t)) return;
+    if (!this.deps.source.isPending(t)) return;
+    if (await this.reject.duplicate(file, t.id)) return;
+    if (this.running.has(t.id) || this.deps.queue.has(t.id)) return;
     this.deps.queue.add({
       taskId: t.id,
       file,
@@ -222,38 +236,6 @@ export class Worker {
     this.schedule();
   }
 
-  private async rejectInvalid(
-    file: string,
-    problems: Array<{ message: string; line?: number }>,
-    taskId: string | undefined,
-  ) {
-    const first = problems[0];
-    const message = problems.map((p) => (p.line ? `line ${p.line}: ${p.message}` : p.message)).join('; ');
-    const id = taskId ?? path.basename(file);
-    const error = new TpError(`Invalid task file: ${message}`, { code: 'TASK_INVALID', retryable: false });
-    const { report, log } = failureFiles({
-      taskId: id,
-      filename: path.basename(file),
-      error,
-      stage: 'validate',
-      model: undefined,
-      retryCount: 0,
-      attempts: [],
-      outputTail: undefined,
-      secrets: this.options.secrets,
-      line: first?.line,
-      errorType: 'invalid',
-    });
-    await this.deps.source.toFailed(file, report, log);
-    this.failures++;
-    this.deps.events.emit('task.invalid', {
-      taskId: id,
-      file: path.basename(file),
-      error: message,
-      ...(first?.line ? { line: first.line } : {}),
-    });
-  }
-
   private schedule(): void {
     while (!this.stopped && !this.holding && this.running.size < this.options.concurrency) {
       const item = this.deps.queue.take((d) => this.depState(d));
@@ -264,10 +246,16 @@ export class Worker {
   }
 
   private async claimAndRun(file: string): Promise<void> {
-    const claimed = await this.deps.source.claim(file);
-    if (!claimed) return;
-    const res = await this.deps.source.read(claimed);
-    if (!res.ok) return this.rejectInvalid(claimed, res.problems, res.taskId);
+    let claimed: string | undefined;
+    let res: ReadResult;
+    try {
+      claimed = await this.deps.source.claim(file);
+      if (!claimed) return;
+      res = await this.deps.source.read(claimed);
+    } catch (err) {
+      return this.reject.unreadable(claimed ?? file, err);
+    }
+    if (!res.ok) return this.reject.invalid(claimed, res);
     await this.execute(claimed, res.task);
   }
 

@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { TaskProblem } from './types.js';
 
 /** Where the pieces of a `---`-fenced Markdown file are. Lines are 1-based file lines. */
@@ -116,9 +116,30 @@ export function parseFrontmatterYaml(
     if (isScalar(pair.key) && pair.key.range)
       keyLines.set(String(pair.key.value), fileLine(pair.key.range[0]));
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  let data: Record<string, unknown>;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+  } catch (err) {
+    // The yaml package refuses to expand an alias bomb ("billion laughs") by throwing; that
+    // is a property of the file, so it is reported like any other YAML mistake.
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const line = fileLine(offset ?? 0);
+    const why = /alias/i.test(String((err as Error).message))
+      ? `its anchors and aliases (&x / *x) expand to too many values (a YAML alias bomb); write the values out instead`
+      : firstLine(String((err as Error).message));
+    return { ok: false, problems: [{ message: `invalid YAML in frontmatter: ${why}`, line }] };
+  }
   return { ok: true, value: { data, keyLines } };
 }
+
+/** Alias expansions allowed per frontmatter: ordinary reuse of an anchor is far below it. */
+const MAX_ALIAS_COUNT = 100;
 
 function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '').trim();

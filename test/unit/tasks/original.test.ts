@@ -296,6 +296,21 @@ describe('parseOriginalTask: problems carry file line numbers', () => {
     expect(res.problems.map((p) => p.field)).toEqual(['id', 'title', 'priority', 'labels', 'estimatedHours']);
     expect(res.problems.map((p) => p.line)).toEqual([undefined, undefined, 2, 3, 4]);
   });
+
+  it('reports a YAML alias bomb as a problem at the first alias, instead of throwing', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [prev, cur] of [['a', 'b'], ['b', 'c'], ['c', 'd']])
+      levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    const res = parse(fm('title: Bomb', ...levels));
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.problems).toEqual([{ message: expect.stringMatching(/alias bomb/), line: 4 }]);
+  });
+
+  it('still accepts an anchor reused a few times', () => {
+    const task = ok(fm('title: T', 'labels: &l [a, b]', 'suggestedModels: *l'));
+    expect(task.suggestedModels).toEqual(['a', 'b']);
+  });
 });
 
 describe('serializeOriginalTask', () => {
