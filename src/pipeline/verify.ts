@@ -1,4 +1,5 @@
-import { runProcess, scrubEnv } from '../agents/cli/index.js';
+import { commandEnv, runProcess } from '../agents/cli/index.js';
+import type { ProcessSandbox } from '../sandbox/index.js';
 import { redact } from '../workspace/git.js';
 
 export interface VerifyResult {
@@ -11,27 +12,38 @@ export interface VerifyResult {
 
 export interface VerifyOptions {
   commands: string[];
+  /** The task's worktree. */
   cwd: string;
+  /** The service's environment; the checks get only its allow-listed part. */
   env: Record<string, string | undefined>;
+  /** `agent.env`: further variable names the checks may see. */
+  envNames?: readonly string[];
   timeoutMs: number;
   signal: AbortSignal;
   secrets: string[];
+  /**
+   * The project's sandbox (`createProjectSandbox`): the checks run code the model wrote, so
+   * they get the worktree as the only writable place and no network. Mode `none` runs them as is.
+   */
+  sandbox: ProcessSandbox;
 }
 
 const TAIL_CHARS = 4000;
 
 /**
- * Runs the configured checks (tests, linters) in the task's worktree, one after another, and
- * keeps the tail of each output. Secrets are removed from the environment (the checks run
- * code the model wrote) and from the output.
+ * Runs the configured checks (tests, linters) in the task's worktree, one after another,
+ * sandboxed, and keeps the tail of each output. The checks see only the allow-listed
+ * environment, and secrets are removed from the output.
  */
 export async function runVerify(opts: VerifyOptions): Promise<VerifyResult[]> {
   const results: VerifyResult[] = [];
+  const env = commandEnv(opts.env, opts.envNames);
   for (const command of opts.commands) {
     const r = await runProcess({
       command,
       cwd: opts.cwd,
-      env: scrubEnv(opts.env),
+      env,
+      sandbox: { use: opts.sandbox, worktree: opts.cwd, network: false },
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       maxOutputBytes: 256 * 1024,

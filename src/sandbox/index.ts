@@ -1,1 +1,12 @@
 export { BASE_ENV_NAMES, buildChildEnv, type ChildEnvOptions } from './child-env.js';
+export {
+  cacheFromGitFile,
+  createSandbox,
+  isWithin,
+  noSandbox,
+  type ProcessSandbox,
+  type SandboxMode,
+  type SandboxOptions,
+  type WrapOptions,
+} from './process-sandbox.js';
+export { createProjectSandbox, type ProjectPaths, projectHidePaths } from './project.js';

@@ -1,4 +1,6 @@
 import { classify, TpError } from '../../errors/index.js';
+import type { ProcessSandbox } from '../../sandbox/index.js';
+import { commandEnv } from '../cli/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import { type ChatMessage, type ChatPort, normaliseModelName } from './chat-port.js';
 import { buildContext } from './context.js';
@@ -6,7 +8,7 @@ import { chooseMode, fitHistory, messagesTokens, planWindow } from './conversati
 import { ollamaChatPort } from './ollama-port.js';
 import { type AgentMode, firstMessage, renderTask, systemPrompt } from './prompt.js';
 import { estimateTokens, RepoIndex } from './repo-index.js';
-import { parseAllowList, scrubEnv } from './run-command.js';
+import { parseAllowList } from './run-command.js';
 import { Sandbox } from './sandbox.js';
 import { type ToolContext, toolSpecs } from './tools.js';
 import { Turns } from './turns.js';
@@ -29,8 +31,12 @@ export interface BuiltinAgentOptions {
   /** `run_command` allow-list (`agent.allowCommands`); `cmd *` allows extra arguments. */
   allowCommands?: string[];
   commandTimeoutMs?: number;
-  /** Base environment for `run_command` (credential-like variables are removed). Default: empty. */
+  /** The service's environment; `run_command` gets only its allow-listed part. Default: empty. */
   env?: Record<string, string | undefined>;
+  /** `agent.env`: further variable names `run_command` may see. */
+  envNames?: readonly string[];
+  /** Confinement of `run_command` (no network, only the worktree writable). */
+  sandbox?: ProcessSandbox;
   /** Characters of a single tool result sent back to the model. Default 12,000. */
   maxToolResultChars?: number;
   temperature?: number;
@@ -131,7 +137,8 @@ export class BuiltinAgent implements Agent {
       allowRules: parseAllowList(allowList),
       allowList,
       commandTimeoutMs: this.opts.commandTimeoutMs ?? 120_000,
-      env: scrubEnv(this.opts.env ?? {}),
+      env: commandEnv(this.opts.env ?? {}, this.opts.envNames),
+      commandSandbox: this.opts.sandbox,
       signal: t.signal,
       maxResultChars: this.opts.maxToolResultChars ?? 12_000,
       changed: t.changed,

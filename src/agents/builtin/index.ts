@@ -21,7 +21,7 @@ export {
 export { ollamaChatPort } from './ollama-port.js';
 export { type AgentMode, renderTask, systemPrompt } from './prompt.js';
 export { estimateTokens, extractSymbols, RepoIndex, type RepoIndexOptions } from './repo-index.js';
-export { isAllowed, parseAllowList, scrubEnv, splitWords } from './run-command.js';
+export { isAllowed, parseAllowList, splitWords } from './run-command.js';
 export { Sandbox, SandboxError } from './sandbox.js';
 export { parseTextReply, TEXT_FORMAT_HELP } from './text-format.js';
 export { type ToolName, toolSpecs } from './tools.js';

@@ -1,3 +1,4 @@
+import type { ProcessSandbox } from '../../sandbox/index.js';
 import { runProcess } from '../cli/index.js';
 
 /**
@@ -63,16 +64,24 @@ export interface CommandLimits {
   timeoutMs: number;
   /** Characters of output returned to the model (head and tail kept). */
   maxOutputChars: number;
+  /** The command's complete environment (built with `commandEnv`). */
   env: Record<string, string | undefined>;
   signal: AbortSignal;
+  /** Confinement: the worktree writable, no network, the service's files hidden. */
+  sandbox?: ProcessSandbox | undefined;
 }
 
-/** Runs an allowed command in the worktree without a shell; returns text for the model. */
+/**
+ * Runs an allowed command in the worktree without a shell, sandboxed without network when a
+ * sandbox is given (an allowed `npm test` runs whatever script the model wrote); returns text
+ * for the model.
+ */
 export async function runAllowedCommand(cwd: string, argv: string[], limits: CommandLimits): Promise<string> {
   const res = await runProcess({
     argv,
     cwd,
     env: limits.env,
+    ...(limits.sandbox ? { sandbox: { use: limits.sandbox, worktree: cwd, network: false } } : {}),
     timeoutMs: limits.timeoutMs,
     signal: limits.signal,
     maxOutputBytes: Math.max(limits.maxOutputChars * 4, 64 * 1024),
@@ -94,17 +103,4 @@ export function clip(text: string, max: number): string {
   const head = Math.floor(max * 0.3);
   const tail = max - head;
   return `${text.slice(0, head)}\n[… ${text.length - max} characters omitted …]\n${text.slice(text.length - tail)}`;
-}
-
-/**
- * Drops variables that look like credentials before the model's commands see the environment:
- * a model-chosen `npm test` must not be able to print a forge token into its own context.
- */
-export function scrubEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (/TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL|AUTH/i.test(k)) continue;
-    out[k] = v;
-  }
-  return out;
 }

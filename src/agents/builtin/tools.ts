@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProcessSandbox } from '../../sandbox/index.js';
 import type { ToolSpec } from './chat-port.js';
 import { applyEdits } from './edits.js';
 import type { RepoIndex } from './repo-index.js';
@@ -72,7 +73,10 @@ export interface ToolContext {
   allowRules: readonly AllowRule[];
   allowList: readonly string[];
   commandTimeoutMs: number;
+  /** Complete environment of `run_command`. */
   env: Record<string, string | undefined>;
+  /** Confinement of `run_command`; undefined runs unconfined (`sandbox.mode: none`). */
+  commandSandbox?: ProcessSandbox | undefined;
   signal: AbortSignal;
   /** Max characters of any single tool result. */
   maxResultChars: number;
@@ -156,6 +160,7 @@ async function execute(name: ToolName, a: never, ctx: ToolContext): Promise<stri
         maxOutputChars: ctx.maxResultChars,
         env: ctx.env,
         signal: ctx.signal,
+        sandbox: ctx.commandSandbox,
       });
     }
     case 'finish':

@@ -40,10 +40,11 @@ export class AiderAgent implements Agent {
         binary: 'aider',
         install: AIDER_INSTALL,
         searchEnv: this.opts.env,
-        env: {
-          ...agentEnv(this.opts.env, input, this.opts),
+        env: agentEnv(this.opts.env, input, this.opts, {
           OLLAMA_API_BASE: normalizeOllamaHost(input.ollamaHost),
-        },
+        }),
+        // Its history files and the combined prompt live here, outside the worktree.
+        writable: [state],
         args: [
           '--model',
           `ollama_chat/${bareModel(input.model)}`,

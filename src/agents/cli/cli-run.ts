@@ -1,4 +1,7 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { TpError } from '../../errors/index.js';
+import type { ProcessSandbox } from '../../sandbox/index.js';
 import type { AgentRunInput } from '../types.js';
 import { processFailure } from './outcome.js';
 import { type ProcessResult, runProcess } from './process-runner.js';
@@ -12,6 +15,8 @@ export interface BinaryOptions {
   extraBinDirs?: readonly string[];
   maxOutputBytes?: number;
   killGraceMs?: number;
+  /** Confinement of the agent's process (the composition root passes the project's sandbox). */
+  sandbox?: ProcessSandbox;
 }
 
 export interface CliRunSpec extends BinaryOptions {
@@ -25,6 +30,8 @@ export interface CliRunSpec extends BinaryOptions {
   env: Record<string, string | undefined>;
   args: readonly string[];
   onStdout?: (chunk: string) => void;
+  /** Private folders the agent may write besides the worktree (its state). */
+  writable?: readonly string[];
 }
 
 export interface CliRunOutcome {
@@ -54,6 +61,7 @@ export async function runCliAgent(input: AgentRunInput, spec: CliRunSpec): Promi
     argv: [bin, ...spec.args],
     cwd: input.workdir,
     env: spec.env,
+    sandbox: agentConfinement(spec.sandbox, input, { binary: bin, writable: spec.writable }),
     timeoutMs: input.budget.timeoutMs,
     signal: input.signal,
     onOutput: (chunk, stream) => {
@@ -71,6 +79,40 @@ export async function runCliAgent(input: AgentRunInput, spec: CliRunSpec): Promi
     timeoutMs: input.budget.timeoutMs,
   });
   return { res, failure };
+}
+
+/**
+ * Where a CLI agent runs in the sandbox: with network (it talks to Ollama), its prompt and task
+ * file readable, and its own installation readable even when it lies in a hidden folder (a
+ * `node_modules` of the service under HOME, a virtualenv).
+ */
+export function agentConfinement(
+  sandbox: ProcessSandbox | undefined,
+  input: AgentRunInput,
+  extra: { binary?: string; writable?: readonly string[] } = {},
+) {
+  if (!sandbox) return undefined;
+  const readOnly = [input.promptFile, input.taskFile];
+  if (extra.binary) readOnly.push(path.dirname(extra.binary), installRoot(extra.binary));
+  return {
+    use: sandbox,
+    worktree: input.workdir,
+    network: true,
+    readOnly,
+    ...(extra.writable ? { writable: extra.writable } : {}),
+  };
+}
+
+/** The folder a binary's files live in: its `node_modules`, else the prefix above its `bin/`. */
+function installRoot(binary: string): string {
+  let real = binary;
+  try {
+    real = realpathSync(binary);
+  } catch {}
+  const parts = real.split(path.sep);
+  const nm = parts.lastIndexOf('node_modules');
+  if (nm > 0) return parts.slice(0, nm + 1).join(path.sep);
+  return path.dirname(path.dirname(real));
 }
 
 /** A CLI positional argument must never be read as a flag, whatever the task text starts with. */

@@ -79,10 +79,9 @@ export class CodexAgent implements Agent {
       binary: 'codex',
       install: CODEX_INSTALL,
       searchEnv: this.opts.env,
-      env: {
-        ...agentEnv(this.opts.env, input, this.opts),
+      env: agentEnv(this.opts.env, input, this.opts, {
         CODEX_OSS_BASE_URL: `${normalizeOllamaHost(input.ollamaHost)}/v1`,
-      },
+      }),
       args: [
         'exec',
         '--oss',

@@ -1,4 +1,6 @@
+import type { ProcessSandbox } from '../../sandbox/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
+import { agentConfinement } from './cli-run.js';
 import { type AgentEnvOptions, agentEnv } from './env.js';
 import { lastLine, processFailure, tailOf } from './outcome.js';
 import { runProcess } from './process-runner.js';
@@ -15,6 +17,8 @@ export interface CommandAgentOptions extends AgentEnvOptions {
   killGraceMs?: number;
   /** Shown in messages; default `command`. */
   name?: string;
+  /** Confinement of the command (the composition root passes the project's sandbox). */
+  sandbox?: ProcessSandbox;
 }
 
 /**
@@ -43,6 +47,7 @@ export class CommandAgent implements Agent {
       command,
       cwd: input.workdir,
       env: agentEnv(this.opts.env, input, this.opts),
+      sandbox: agentConfinement(this.opts.sandbox, input),
       timeoutMs: input.budget.timeoutMs,
       signal: input.signal,
       onOutput: input.onOutput ? (chunk) => input.onOutput?.(chunk) : undefined,

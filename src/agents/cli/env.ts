@@ -1,24 +1,5 @@
+import { buildChildEnv } from '../../sandbox/index.js';
 import type { AgentRunInput } from '../types.js';
-
-/** Names that look like credentials; an agent (and the model driving it) has no use for them. */
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)$/i;
-
-/**
- * Copies `env` without credential-looking variables (forge tokens, webhook secrets). A model
- * with a shell tool could otherwise read and leak them. `keep` lists names to pass anyway.
- */
-export function scrubEnv(
-  env: Record<string, string | undefined>,
-  keep: readonly string[] = [],
-): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) continue;
-    if (SECRET_NAME.test(k) && !keep.includes(k)) continue;
-    out[k] = v;
-  }
-  return out;
-}
 
 /** `OLLAMA_HOST` may be `host:port` or `0.0.0.0`; tools want a full base URL without a trailing slash. */
 export function normalizeOllamaHost(host: string): string {
@@ -50,29 +31,56 @@ function capForEnv(value: string): string {
 }
 
 export interface AgentEnvOptions {
-  /** Credential-looking variables to pass through anyway. */
-  keepEnv?: readonly string[];
+  /** `agent.env`: further variables of the service's environment the user wants agents to see. */
+  envNames?: readonly string[];
 }
 
-/** The variables every CLI agent gets: the scrubbed base env plus the documented `TP_*` set. */
+/** Switches that keep any child's tools from paging, prompting or waiting on a terminal. */
+export const NON_INTERACTIVE_ENV: Readonly<Record<string, string>> = {
+  GIT_TERMINAL_PROMPT: '0',
+  PAGER: 'cat',
+  GIT_PAGER: 'cat',
+};
+
+/**
+ * A CLI agent's complete environment: the allow-listed base (PATH, HOME, locale, TP_*),
+ * `agent.env` names, the documented `TP_*` set, the Ollama host, and `extra` (what this agent
+ * type needs: its provider URL, its headless switches). Nothing else of the service's
+ * environment passes, whatever its name.
+ */
 export function agentEnv(
-  base: Record<string, string | undefined>,
+  base: Readonly<Record<string, string | undefined>>,
   input: AgentRunInput,
   opts: AgentEnvOptions = {},
-): Record<string, string | undefined> {
-  return {
-    ...scrubEnv(base, opts.keepEnv),
-    TP_TASK_ID: input.task.id,
-    TP_TASK_FILE: input.taskFile,
-    TP_PROMPT_FILE: input.promptFile,
-    TP_MODEL: bareModel(input.model),
-    TP_WORKDIR: input.workdir,
-    TP_FOLLOW_UP: input.followUp === undefined ? undefined : capForEnv(input.followUp),
-    OLLAMA_HOST: input.ollamaHost,
-    // Tools that would otherwise page output or ask questions on a terminal.
-    CI: base.CI ?? '1',
-    GIT_TERMINAL_PROMPT: '0',
-    PAGER: 'cat',
-    GIT_PAGER: 'cat',
-  };
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return buildChildEnv(base, {
+    names: [...(opts.envNames ?? []), 'CI'],
+    set: {
+      TP_TASK_ID: input.task.id,
+      TP_TASK_FILE: input.taskFile,
+      TP_PROMPT_FILE: input.promptFile,
+      TP_MODEL: bareModel(input.model),
+      TP_WORKDIR: input.workdir,
+      TP_FOLLOW_UP: input.followUp === undefined ? undefined : capForEnv(input.followUp),
+      OLLAMA_HOST: input.ollamaHost,
+      CI: base.CI ?? '1',
+      ...NON_INTERACTIVE_ENV,
+      ...extra,
+    },
+  });
+}
+
+/**
+ * The environment of a command the model chose (`run_command`) or of a verify command: the
+ * allow-listed base and `agent.env` names, nothing the agent type needs (no model host).
+ */
+export function commandEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  envNames: readonly string[] = [],
+): Record<string, string> {
+  return buildChildEnv(base, {
+    names: [...envNames, 'CI'],
+    set: { CI: base.CI ?? '1', ...NON_INTERACTIVE_ENV },
+  });
 }

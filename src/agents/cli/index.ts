@@ -1,8 +1,15 @@
 export { AIDER_INSTALL, AiderAgent, type AiderAgentOptions } from './aider-agent.js';
-export { type BinaryOptions, runCliAgent, safePositional } from './cli-run.js';
+export { agentConfinement, type BinaryOptions, runCliAgent, safePositional } from './cli-run.js';
 export { CODEX_INSTALL, CodexAgent, type CodexAgentOptions, parseCodexEvents } from './codex-agent.js';
 export { CommandAgent, type CommandAgentOptions } from './command-agent.js';
-export { type AgentEnvOptions, agentEnv, bareModel, normalizeOllamaHost, scrubEnv } from './env.js';
+export {
+  type AgentEnvOptions,
+  agentEnv,
+  bareModel,
+  commandEnv,
+  NON_INTERACTIVE_ENV,
+  normalizeOllamaHost,
+} from './env.js';
 export { type CliAgentOptions, type CliAgentType, createCliAgent, isCliAgentType } from './factory.js';
 export { type AgentErrorEvent, JsonEventParser, type JsonEventSummary } from './json-events.js';
 export {

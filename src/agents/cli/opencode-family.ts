@@ -186,11 +186,10 @@ export class OpencodeFamilyAgent implements Agent {
       binary: this.flavor.binary,
       install: this.flavor.install,
       searchEnv: this.opts.env,
-      env: {
-        ...agentEnv(this.opts.env, input, this.opts),
+      env: agentEnv(this.opts.env, input, this.opts, {
         ...headlessEnv(this.flavor, this.opts),
         [`${this.flavor.envPrefix}_CONFIG_CONTENT`]: providerConfig(model, input.ollamaHost, this.opts),
-      },
+      }),
       args: [
         'run',
         '--auto',

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import type { ProcessSandbox, WrapOptions } from '../../sandbox/index.js';
 import { OutputTail } from './output-tail.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -25,6 +26,11 @@ export interface RunProcessOptions {
   maxOutputBytes?: number;
   /** Time between SIGTERM and SIGKILL. Default 5000 ms. */
   killGraceMs?: number;
+  /**
+   * Runs the program confined: `use` wraps the argv (bubblewrap, or nothing in mode `none`);
+   * the worktree defaults to `cwd`, the network to off.
+   */
+  sandbox?: { use: ProcessSandbox } & Partial<WrapOptions>;
 }
 
 export interface ProcessResult {
@@ -73,8 +79,14 @@ function groupAlive(pid: number): boolean {
  * done here (SIGTERM to `-pid`, SIGKILL after the grace period).
  */
 export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
-  const argv = opts.argv ?? (opts.command !== undefined ? ['/bin/sh', '-c', opts.command] : undefined);
-  if (!argv || argv.length === 0) throw new TypeError('runProcess needs `command` or a non-empty `argv`');
+  const plain = opts.argv ?? (opts.command !== undefined ? ['/bin/sh', '-c', opts.command] : undefined);
+  if (!plain || plain.length === 0) throw new TypeError('runProcess needs `command` or a non-empty `argv`');
+  const box = opts.sandbox;
+  const use = box?.use;
+  const argv = use
+    ? use.wrap(plain, { ...box, worktree: box?.worktree ?? opts.cwd, network: box?.network ?? false })
+    : plain;
+  const confined = use?.mode === 'bwrap';
   const [file, ...args] = argv as [string, ...string[]];
   const grace = opts.killGraceMs ?? DEFAULT_GRACE_MS;
   const tail = new OutputTail(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
@@ -193,9 +205,29 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
       },
     };
   }
+  const code = result.exitCode ?? exitCode;
+  const notStarted = confined && code === 1 ? bwrapExecFailure(base.output) : undefined;
+  if (notStarted) return { ...base, exitCode: null, signal: null, spawnError: notStarted };
   return {
     ...base,
-    exitCode: result.exitCode ?? exitCode,
+    exitCode: code,
     signal: (result.signal as NodeJS.Signals | undefined) ?? exitSignal,
   };
+}
+
+/**
+ * bwrap reports a program it could not start as `bwrap: execvp <file>: <reason>` and exit 1;
+ * turned back into the spawn error an unconfined start would give, so "not installed" stays
+ * recognisable.
+ */
+function bwrapExecFailure(output: string): ProcessResult['spawnError'] {
+  const m = /^bwrap: execvp [^\n]*?: ([^\n]+)\n?$/.exec(output);
+  if (!m?.[1]) return undefined;
+  const reason = m[1].trim();
+  const code = /No such file/i.test(reason)
+    ? 'ENOENT'
+    : /Permission denied/i.test(reason)
+      ? 'EACCES'
+      : undefined;
+  return { code, message: output.trim() };
 }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  agentEnv,
+  commandEnv,
   JsonEventParser,
   looksTransient,
   normalizeOllamaHost,
@@ -10,8 +12,8 @@ import {
   packageBinDirs,
   parseCodexEvents,
   resolveBinary,
-  scrubEnv,
 } from '../../../src/agents/cli/index.js';
+import { makeInput } from './helpers.js';
 
 describe('normalizeOllamaHost', () => {
   it.each([
@@ -25,13 +27,45 @@ describe('normalizeOllamaHost', () => {
   });
 });
 
-describe('scrubEnv', () => {
-  it('drops credential-looking variables unless kept', () => {
-    const env = scrubEnv(
-      { PATH: '/bin', GITEA_TOKEN: 'x', GITEA_WEBHOOK_SECRET: 'y', DB_PASSWORD: 'z', OPENAI_API_KEY: 'k' },
-      ['OPENAI_API_KEY'],
-    );
-    expect(env).toEqual({ PATH: '/bin', OPENAI_API_KEY: 'k' });
+describe('agentEnv and commandEnv (allow-lists)', () => {
+  const base = {
+    PATH: '/bin',
+    HOME: '/h',
+    GITEA_TOKEN: 'x',
+    DATABASE_URL: 'postgres://u:p@h/d',
+    OPENAI_API_KEY: 'k',
+    TP_API_TOKEN: 'api',
+    TP_EXTRA: 'e',
+  };
+  it('a CLI agent gets the base names, listed extras, the TP_* set and its own switches', () => {
+    const env = agentEnv(base, makeInput('/w'), { envNames: ['OPENAI_API_KEY'] }, { OLLAMA_API_BASE: 'u' });
+    expect(env).toMatchObject({
+      PATH: '/bin',
+      HOME: '/h',
+      OPENAI_API_KEY: 'k',
+      TP_EXTRA: 'e',
+      OLLAMA_API_BASE: 'u',
+    });
+    expect(env).toMatchObject({
+      TP_TASK_ID: '42',
+      TP_WORKDIR: '/w',
+      OLLAMA_HOST: 'http://127.0.0.1:11434',
+      CI: '1',
+    });
+    for (const name of ['GITEA_TOKEN', 'DATABASE_URL', 'TP_API_TOKEN']) expect(env).not.toHaveProperty(name);
+  });
+  it('a command gets no model host and no TP_* task set', () => {
+    const env = commandEnv(base, ['DATABASE_URL']);
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/h',
+      TP_EXTRA: 'e',
+      DATABASE_URL: 'postgres://u:p@h/d',
+      CI: '1',
+      GIT_TERMINAL_PROMPT: '0',
+      PAGER: 'cat',
+      GIT_PAGER: 'cat',
+    });
   });
 });
 

@@ -13,6 +13,8 @@ import { TpError } from '../../../src/errors/index.js';
 import { makeInput } from './helpers.js';
 
 const STAND_INS = resolve(import.meta.dirname, '../../fixtures/agents/stand-ins');
+/** The stand-ins' own switches pass only when listed, as `agent.env` names them for real agents. */
+const envNames = ['STANDIN_LOG', 'STANDIN_MODE'];
 
 async function rejection(p: Promise<unknown>): Promise<TpError> {
   const err = await p.then(
@@ -66,7 +68,7 @@ describe('CLI agents with stand-in binaries', () => {
     ['opencode', OpenCodeAgent, 'OPENCODE'],
   ] as const)('%s', (name, Ctor, prefix) => {
     it('runs headless with the Ollama provider config and parses the JSON events', async () => {
-      const agent = new Ctor({ env: baseEnv });
+      const agent = new Ctor({ env: baseEnv, envNames });
       const res = await agent.run(
         makeInput(work, { model: 'ollama/qwen2.5-coder:7b', ollamaHost: 'http://127.0.0.1:5555/' }),
       );
@@ -103,7 +105,7 @@ describe('CLI agents with stand-in binaries', () => {
     });
 
     it('maps a model-not-found event to MODEL_NOT_FOUND (permanent)', async () => {
-      const agent = new Ctor({ env: { ...baseEnv, STANDIN_MODE: 'error-404' } });
+      const agent = new Ctor({ env: { ...baseEnv, STANDIN_MODE: 'error-404' }, envNames });
       const err = await rejection(agent.run(makeInput(work)));
       expect(err.code).toBe('MODEL_NOT_FOUND');
       expect(err.retryable).toBe(false);
@@ -111,14 +113,14 @@ describe('CLI agents with stand-in binaries', () => {
     });
 
     it('maps an unreachable Ollama to retryable MODEL_UNAVAILABLE', async () => {
-      const agent = new Ctor({ env: { ...baseEnv, STANDIN_MODE: 'refused' } });
+      const agent = new Ctor({ env: { ...baseEnv, STANDIN_MODE: 'refused' }, envNames });
       const err = await rejection(agent.run(makeInput(work)));
       expect(err.code).toBe('MODEL_UNAVAILABLE');
       expect(err.retryable).toBe(true);
     });
 
     it('reports a crash as AGENT_FAILED with the output tail', async () => {
-      const agent = new Ctor({ env: { ...baseEnv, STANDIN_MODE: 'crash' } });
+      const agent = new Ctor({ env: { ...baseEnv, STANDIN_MODE: 'crash' }, envNames });
       const err = await rejection(agent.run(makeInput(work)));
       expect(err.code).toBe('AGENT_FAILED');
       expect(err.details.outputTail).toContain('panic: something broke');
@@ -126,7 +128,7 @@ describe('CLI agents with stand-in binaries', () => {
   });
 
   it('kilo: a prompt starting with a dash is not taken for a flag; a follow-up is appended', async () => {
-    const agent = new KiloAgent({ env: baseEnv });
+    const agent = new KiloAgent({ env: baseEnv, envNames });
     await agent.run(makeInput(work, { prompt: '--help me', followUp: 'npm test failed: 1 failing' }));
     // The stand-in logs one `ARG` line per argument; this one spans several lines.
     expect(readFileSync(log, 'utf8')).toContain(
@@ -143,7 +145,7 @@ describe('CLI agents with stand-in binaries', () => {
   });
 
   it('codex: exec --oss against Ollama in the worktree, with usage parsed', async () => {
-    const agent = new CodexAgent({ env: baseEnv });
+    const agent = new CodexAgent({ env: baseEnv, envNames });
     const res = await agent.run(makeInput(work, { ollamaHost: '127.0.0.1:7777' }));
     expect(readFileSync(join(work, 'codex.txt'), 'utf8')).toBe('codex was here\n');
     expect(res.tokens).toEqual({ prompt: 900, completion: 40 });
@@ -173,7 +175,7 @@ describe('CLI agents with stand-in binaries', () => {
   });
 
   it('aider: runs the stand-in on PATH with the message file, model and API base', async () => {
-    const agent = new AiderAgent({ env: baseEnv });
+    const agent = new AiderAgent({ env: baseEnv, envNames });
     const input = makeInput(work, { promptFile: join(root, 'prompt.md') });
     const res = await agent.run(input);
     expect(res.summary).toContain('Applied edit to AIDER_RAN.txt');
@@ -187,7 +189,7 @@ describe('CLI agents with stand-in binaries', () => {
   });
 
   it('aider: a follow-up is sent in a combined message file', async () => {
-    const agent = new AiderAgent({ env: baseEnv });
+    const agent = new AiderAgent({ env: baseEnv, envNames });
     await agent.run(makeInput(work, { promptFile: join(root, 'prompt.md'), followUp: 'lint failed' }));
     const ran = readFileSync(join(work, 'AIDER_RAN.txt'), 'utf8');
     expect(ran).toContain('Create hello.txt');

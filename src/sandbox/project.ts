@@ -1,0 +1,57 @@
+import path from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import { logDirectory } from '../observability/index.js';
+import { createSandbox, type ProcessSandbox } from './process-sandbox.js';
+
+/** Where the service keeps what a sandboxed program must not see. */
+export interface ProjectPaths {
+  /** The config file's folder (holds `.env`). */
+  baseDir: string;
+  /** `store.path`, resolved. */
+  storePath: string;
+  /** The logs folder, resolved. */
+  logDir: string;
+  /** `folders.repos`, resolved: caches, worktrees, per-task repositories and prompts live here. */
+  reposDir: string;
+  /** Where prompt files are written (usually inside `reposDir`); each agent shows its own prompt read-only. */
+  promptDir: string;
+}
+
+/**
+ * The paths hidden in every sandbox of a project: `.env`, the state folder, logs, and the whole
+ * repos folder (every cache repository, worktree, per-task repository and prompt). The run's
+ * own worktree (writable), its cache repository and its prompt file (read-only) are shown again.
+ */
+export function projectHidePaths(p: ProjectPaths): string[] {
+  const stateDir = path.dirname(p.storePath);
+  // A database right beside config.json: hide the files, not the whole project folder.
+  const state =
+    path.resolve(stateDir) === path.resolve(p.baseDir)
+      ? ['', '-wal', '-shm', '-journal'].map((s) => `${p.storePath}${s}`)
+      : [stateDir];
+  return [path.join(p.baseDir, '.env'), ...state, p.logDir, p.reposDir, p.promptDir].map((x) =>
+    path.resolve(x),
+  );
+}
+
+/**
+ * The sandbox for a loaded configuration (the composition root calls this once). Throws
+ * `CONFIG_INVALID` when `sandbox.mode` is `bwrap` and bubblewrap cannot run; print `warning`
+ * when it is set.
+ */
+export function createProjectSandbox(loaded: LoadedConfig, promptDir: string): ProcessSandbox {
+  const { config, baseDir, env } = loaded;
+  const abs = (p: string) => path.resolve(baseDir, p);
+  return createSandbox({
+    mode: config.sandbox.mode,
+    bwrapPath: config.sandbox.bwrapPath,
+    env,
+    hide: projectHidePaths({
+      baseDir,
+      storePath: abs(config.store.path),
+      logDir: logDirectory(baseDir, config.logging.directory),
+      reposDir: abs(config.folders.repos),
+      promptDir,
+    }),
+  });
+}
