@@ -1,3 +1,4 @@
+import { protectedPathReason, protectedWriteError } from './protected-paths.js';
 import { type Sandbox, SandboxError } from './sandbox.js';
 
 /** One change the model asked for. */
@@ -24,19 +25,21 @@ export type EditPlan = { ok: true; files: PlannedFile[] } | { ok: false; errors:
 export async function planEdits(sandbox: Sandbox, edits: Edit[]): Promise<EditPlan> {
   const errors: string[] = [];
   const byFile = new Map<string, Edit[]>();
-  const resolved = new Map<string, { exists: boolean; raw: string | undefined }>();
+  const resolved = new Map<string, { exists: boolean; raw: string | undefined; realRel: string }>();
   if (edits.length === 0) return { ok: false, errors: ['no edits given'] };
 
   for (const edit of edits) {
     try {
       const r = await sandbox.resolve(edit.path);
       if (r.rel === '.') throw new SandboxError('path names the repository root, not a file');
+      const reason = protectedPathReason(r.rel) ?? protectedPathReason(r.realRel);
+      if (reason) throw new SandboxError(reason);
       const list = byFile.get(r.rel) ?? [];
       list.push(edit);
       byFile.set(r.rel, list);
       if (!resolved.has(r.rel)) {
         const current = r.exists ? await sandbox.read(r.rel) : undefined;
-        resolved.set(r.rel, { exists: r.exists, raw: current?.text });
+        resolved.set(r.rel, { exists: r.exists, raw: current?.text, realRel: r.realRel });
       }
     } catch (err) {
       errors.push(`${edit.path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -48,7 +51,15 @@ export async function planEdits(sandbox: Sandbox, edits: Edit[]): Promise<EditPl
   for (const [rel, list] of byFile) {
     const state = resolved.get(rel)!;
     const result = planFile(rel, state.raw, list);
-    if (typeof result === 'string') errors.push(result);
+    if (typeof result === 'string') {
+      errors.push(result);
+      continue;
+    }
+    // The content check looks at both names: a symlink called `notes` may lead to `.gitattributes`.
+    const refused =
+      protectedWriteError(rel, result.before, result.after) ??
+      protectedWriteError(state.realRel, result.before, result.after);
+    if (refused) errors.push(refused);
     else files.push(result);
   }
   return errors.length ? { ok: false, errors } : { ok: true, files };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { protectedPathReason } from './protected-paths.js';
 
 /** A path the model asked for that may not be touched; the message goes back to the model. */
 export class SandboxError extends Error {
@@ -15,6 +16,8 @@ export interface ResolvedPath {
   rel: string;
   /** Absolute path to read or write; for an existing symlink inside the tree, its real target. */
   abs: string;
+  /** `abs` relative to the worktree, forward slashes: what a write really changes. */
+  realRel: string;
   exists: boolean;
 }
 
@@ -87,7 +90,8 @@ export class Sandbox {
       throw new SandboxError(`path ${input} leads into .git via a symlink`);
     }
     const target = exists ? real : path.join(real, path.relative(probe, abs));
-    return { rel, abs: target, exists };
+    const realRel = path.relative(root, target).split(path.sep).join('/') || '.';
+    return { rel, abs: target, realRel, exists };
   }
 
   /** Reads a file inside the sandbox as UTF-8. */
@@ -103,6 +107,9 @@ export class Sandbox {
    */
   async write(input: string, data: string): Promise<void> {
     const r = await this.resolve(input);
+    // Also checked when edits are planned; here it holds for every writer, symlinks included.
+    const reason = protectedPathReason(r.rel) ?? protectedPathReason(r.realRel);
+    if (reason) throw new SandboxError(reason);
     await mkdir(path.dirname(r.abs), { recursive: true });
     const again = await this.resolve(input);
     if (again.abs !== r.abs) throw new SandboxError(`path ${input} changed while writing`);
