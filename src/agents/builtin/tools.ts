@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ProcessSandbox } from '../../sandbox/index.js';
 import type { ToolSpec } from './chat-port.js';
 import { applyEdits } from './edits.js';
+import { RegexMatcher, RegexTimeout } from './regex-search.js';
 import type { RepoIndex } from './repo-index.js';
 import { type AllowRule, clip, isAllowed, runAllowedCommand, splitWords } from './run-command.js';
 import type { Sandbox } from './sandbox.js';
@@ -82,7 +83,11 @@ export interface ToolContext {
   maxResultChars: number;
   /** Paths written so far in this run. */
   changed: Set<string>;
+  /** Budget of one regex search. Default 5 s. */
+  searchTimeoutMs?: number;
 }
+
+const SEARCH_TIMEOUT_MS = 5_000;
 
 export type ToolOutcome = { kind: 'result'; text: string } | { kind: 'finish'; summary: string };
 
@@ -175,36 +180,40 @@ function editResult(res: Awaited<ReturnType<typeof applyEdits>>, ctx: ToolContex
 }
 
 async function search(a: Args<'search'>, ctx: ToolContext): Promise<string> {
-  let test: (line: string) => boolean;
+  let matcher: RegexMatcher | undefined;
   if (a.regex) {
-    let re: RegExp;
     try {
-      re = new RegExp(a.query, 'i');
+      matcher = new RegexMatcher(a.query, 'i', { timeoutMs: ctx.searchTimeoutMs ?? SEARCH_TIMEOUT_MS });
     } catch (err) {
       return `error: invalid regex: ${err instanceof Error ? err.message : String(err)}`;
     }
-    // Long lines are skipped for regexes: a pathological pattern on a minified file could hang the loop.
-    test = (line) => line.length <= 2_000 && re.test(line);
-  } else {
-    const q = a.query.toLowerCase();
-    test = (line) => line.toLowerCase().includes(q);
   }
+  const q = a.query.toLowerCase();
   const prefix = a.dir ? `${ctx.sandbox.lexical(a.dir)}/`.replace(/^\.\//, '') : '';
   const hits: string[] = [];
   const limit = 60;
-  for (const f of await ctx.index.scan()) {
-    if (!f.rel.startsWith(prefix) || f.lower === undefined) continue;
-    if (!a.regex && !f.lower.includes(a.query.toLowerCase())) continue;
-    const file = await ctx.sandbox.read(f.rel).catch(() => undefined);
-    if (!file) continue;
-    const lines = file.text.split('\n');
-    for (let i = 0; i < lines.length && hits.length < limit; i++) {
-      if (test(lines[i]!)) hits.push(`${f.rel}:${i + 1}: ${lines[i]!.trim().slice(0, 200)}`);
+  try {
+    for (const f of await ctx.index.scan()) {
+      if (!f.rel.startsWith(prefix) || f.lower === undefined) continue;
+      if (!matcher && !f.lower.includes(q)) continue;
+      const file = await ctx.sandbox.read(f.rel).catch(() => undefined);
+      if (!file) continue;
+      const lines = file.text.split('\n');
+      const found = matcher
+        ? await matcher.matchLines(file.text, limit - hits.length)
+        : lines.flatMap((l, i) => (l.toLowerCase().includes(q) ? [i] : [])).slice(0, limit - hits.length);
+      for (const i of found) hits.push(`${f.rel}:${i + 1}: ${lines[i]!.trim().slice(0, 200)}`);
+      if (hits.length >= limit) {
+        hits.push(`[stopped at ${limit} matches; narrow the query or use dir]`);
+        break;
+      }
     }
-    if (hits.length >= limit) {
-      hits.push(`[stopped at ${limit} matches; narrow the query or use dir]`);
-      break;
-    }
+  } catch (err) {
+    if (!(err instanceof RegexTimeout)) throw err;
+    const partial = hits.length ? `\nMatches before it stopped:\n${hits.join('\n')}` : '';
+    return `error: search timed out after ${err.timeoutMs} ms; the pattern backtracks too much. Use a simpler regex or a literal search.${partial}`;
+  } finally {
+    await matcher?.close();
   }
   return hits.length ? hits.join('\n') : 'no matches';
 }
