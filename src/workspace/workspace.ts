@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
 import { type GitLog, git, refuseOptionLike } from './git.js';
 import { killProcessesUnder } from './orphans.js';
-import { verifiedAdminDir } from './worktree-guard.js';
+import { type GitCall, type PreparedWorktree, WorktreeGit } from './worktree-git.js';
+
+export { type PreparedWorktree, TASK_TRAILER } from './worktree-git.js';
 
 export interface WorkspaceOptions {
   /** The `folders.repos` directory: caches and worktrees live here. */
@@ -23,24 +25,6 @@ export interface WorkspaceOptions {
   env?: Readonly<Record<string, string | undefined>>;
   log?: GitLog;
   sleep?: (ms: number) => Promise<void>;
-}
-
-export interface PreparedWorktree {
-  dir: string;
-  branch: string;
-  baseSha: string;
-  /** Remote branch head before we touched it (for --force-with-lease), '' when absent. */
-  remoteBranchSha: string;
-  /** The cache repository whose refs the worktree shares. */
-  cache?: string;
-  /** The worktree's admin directory in the cache (`<cache>/worktrees/<name>`), recorded when it was made. */
-  gitDir?: string;
-}
-
-interface GitCall {
-  auth?: PushAuth | undefined;
-  network?: boolean;
-  sign?: boolean;
 }
 
 /** git's well-known id of the empty tree. */
@@ -63,11 +47,6 @@ export async function emptyCommit(
   return git(['commit-tree', EMPTY_TREE, '-m', message], { cwd: repo, env, baseEnv });
 }
 
-/** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
-export const TASK_TRAILER = 'Ticket-Processor-Task';
-
-const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Git worktrees of the target repository. Each target gets one bare cache clone under
  * `repos/cache/`; every task works in its own worktree on its own branch, so concurrent
@@ -76,29 +55,15 @@ const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export class Workspace {
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly options: WorkspaceOptions) {}
+  private readonly trees: WorktreeGit;
+
+  constructor(private readonly options: WorkspaceOptions) {
+    this.trees = new WorktreeGit(options, (args, cwd, call) => this.g(args, cwd, call));
+  }
 
   private g(args: string[], cwd: string, call: GitCall = {}) {
     const { secrets, env: baseEnv } = this.options;
     return git(args, { cwd, ...call, secrets, baseEnv }, this.options.log);
-  }
-
-  /**
-   * git inside a task worktree. The worktree is the agent's: its `.git` is checked first, and
-   * git is told the admin directory and work tree explicitly, so a `.git` swapped after the
-   * check still cannot point git at another repository's config.
-   */
-  private async wg(wt: PreparedWorktree, args: string[], call: GitCall = {}) {
-    const admin = await this.adminDir(wt);
-    return this.g([`--git-dir=${admin}`, `--work-tree=${wt.dir}`, ...args], wt.dir, call);
-  }
-
-  private async adminDir(wt: { dir: string; cache?: string | undefined; gitDir?: string | undefined }) {
-    const cacheRoot = path.join(this.options.reposDir, 'cache');
-    const caches = wt.cache
-      ? [wt.cache]
-      : (await readdir(cacheRoot).catch(() => [] as string[])).map((n) => path.join(cacheRoot, n));
-    return verifiedAdminDir(wt.dir, { expected: wt.gitDir, caches });
   }
 
   /** Serialises operations on one cache repository (fetch, worktree add/remove take shared locks). */
@@ -190,7 +155,7 @@ export class Workspace {
           hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
         });
       }
-      const gitDir = await this.adminDir({ dir, cache });
+      const gitDir = await this.trees.adminDir({ dir, cache });
       return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha, cache, gitDir };
     });
   }
@@ -280,22 +245,9 @@ export class Workspace {
         });
       }
       await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, '--', dir, sha], cache);
-      const gitDir = await this.adminDir({ dir, cache });
+      const gitDir = await this.trees.adminDir({ dir, cache });
       return { dir, branch, baseSha: sha, remoteBranchSha: sha, cache, gitDir };
     });
-  }
-
-  /** Discards whatever an agent did in the worktree (before a fallback attempt). */
-  async reset(wt: PreparedWorktree): Promise<void> {
-    refuseOptionLike(wt.baseSha, 'base commit');
-    if (!/^[0-9a-f]{7,64}$/.test(wt.baseSha)) {
-      throw new TpError(`Refusing base commit "${wt.baseSha}": not a commit id.`, {
-        code: 'GIT_FAILED',
-        retryable: false,
-      });
-    }
-    await this.wg(wt, ['reset', '--hard', '--quiet', wt.baseSha, '--']);
-    await this.wg(wt, ['clean', '-fdq']);
   }
 
   private async removeWorktree(cache: string, dir: string): Promise<void> {
@@ -339,98 +291,33 @@ export class Workspace {
     await this.exclusive(cache, () => this.removeWorktree(cache, wt.dir));
   }
 
+  /** Discards whatever an agent did in the worktree (before a fallback attempt). */
+  reset(wt: PreparedWorktree): Promise<void> {
+    return this.trees.reset(wt);
+  }
+
   /** Files changed by the agent (porcelain lines). */
-  async changes(wt: PreparedWorktree): Promise<string[]> {
-    const out = await this.wg(wt, ['status', '--porcelain', '--untracked-files=all']);
-    return out.split('\n').filter((l) => l.trim() !== '');
+  changes(wt: PreparedWorktree): Promise<string[]> {
+    return this.trees.changes(wt);
   }
 
-  /**
-   * Stages everything and returns the staged diff (what a commit would contain). The flags
-   * make every byte visible to the secret scan and the protected-path check, whatever the
-   * change's `.gitattributes` or the user's config say: `--text` (no "Binary files differ",
-   * not even for `-diff` or a NUL byte), no textconv or external diff program, no rename
-   * detection (a renamed file shows its content), fixed `a/` `b/` prefixes.
-   */
-  async diff(wt: PreparedWorktree): Promise<string> {
-    await this.wg(wt, ['add', '-A']);
-    return this.wg(wt, [
-      'diff',
-      '--cached',
-      '--no-color',
-      '--text',
-      '--no-textconv',
-      '--no-ext-diff',
-      '--no-renames',
-      '--src-prefix=a/',
-      '--dst-prefix=b/',
-    ]);
+  /** Stages everything and returns the staged diff, every byte visible (see WorktreeGit.diff). */
+  diff(wt: PreparedWorktree): Promise<string> {
+    return this.trees.diff(wt);
   }
 
-  /** Commits everything in the worktree with the task trailer and returns the sha; `staged` skips the `git add` when `diff()` has just staged it all. */
-  async commit(
+  /** Commits everything with the task trailer and returns the sha; `staged` skips the `git add` after `diff()`. */
+  commit(
     wt: PreparedWorktree,
     message: string,
     taskId: string,
     opts: { staged?: boolean } = {},
   ): Promise<string> {
-    if (!opts.staged) await this.wg(wt, ['add', '-A']);
-    const { name, email } = this.options.author;
-    const args = [
-      '-c',
-      `user.name=${name}`,
-      '-c',
-      `user.email=${email}`,
-      'commit',
-      '--quiet',
-      '--no-verify',
-      `--message=${message}`,
-      `--message=${TASK_TRAILER}: ${taskId}`,
-    ];
-    if (this.options.signCommits) args.push('-S');
-    await this.wg(wt, args, { sign: this.options.signCommits });
-    // git has just written the branch as a loose ref in the shared repository: read it rather
-    // than start another git process (~20 ms); fall back to rev-parse if it is not there.
-    const loose = wt.cache
-      ? await readFile(path.join(wt.cache, 'refs', 'heads', ...wt.branch.split('/')), 'utf8').catch(() => '')
-      : '';
-    return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : this.wg(wt, ['rev-parse', 'HEAD']);
+    return this.trees.commit(wt, message, taskId, opts);
   }
 
-  /**
-   * Pushes the task branch with retries. `--force-with-lease` against the head we saw when the
-   * worktree was made: we replace our own stale branch, never someone else's newer work.
-   */
-  async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
-    refuseOptionLike(remote, 'repository');
-    refuseOptionLike(wt.branch, 'branch');
-    const sleep = this.options.sleep ?? sleepDefault;
-    const attempts = Math.max(1, this.options.pushRetries);
-    // Checked here too, so a replaced .git fails with its own message, not as a push failure.
-    await this.adminDir(wt);
-    const lease = `--force-with-lease=refs/heads/${wt.branch}:${wt.remoteBranchSha}`;
-    for (let i = 1; ; i++) {
-      try {
-        await this.wg(
-          wt,
-          ['push', '--quiet', '--no-verify', lease, '--', remote, `HEAD:refs/heads/${wt.branch}`],
-          {
-            auth,
-            network: true,
-          },
-        );
-        return;
-      } catch (err) {
-        if (i >= attempts || !(TpError.isInstance(err) && err.retryable)) {
-          throw new TpError(`Push of ${wt.branch} failed after ${i} attempt(s): ${(err as Error).message}`, {
-            code: 'PUSH_FAILED',
-            retryable: TpError.isInstance(err) && err.retryable,
-            cause: err,
-            hint: 'Check that the remote is reachable and the token may push; then run `ticket-processor retry-failed`.',
-          });
-        }
-        await sleep(this.options.pushRetryDelayMs * 2 ** (i - 1));
-      }
-    }
+  /** Pushes the task branch with retries and `--force-with-lease` (see WorktreeGit.push). */
+  push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
+    return this.trees.push(remote, wt, auth);
   }
 }

@@ -1,0 +1,172 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TpError } from '../errors/index.js';
+import type { PushAuth } from '../forges/types.js';
+import { refuseOptionLike } from './git.js';
+import type { WorkspaceOptions } from './workspace.js';
+import { verifiedAdminDir } from './worktree-guard.js';
+
+export interface PreparedWorktree {
+  dir: string;
+  branch: string;
+  baseSha: string;
+  /** Remote branch head before we touched it (for --force-with-lease), '' when absent. */
+  remoteBranchSha: string;
+  /** The cache repository whose refs the worktree shares. */
+  cache?: string;
+  /** The worktree's admin directory in the cache (`<cache>/worktrees/<name>`), recorded when it was made. */
+  gitDir?: string;
+}
+
+/** What one git call may be given beyond its arguments. */
+export interface GitCall {
+  auth?: PushAuth | undefined;
+  network?: boolean;
+  sign?: boolean;
+}
+
+export type RunGit = (args: string[], cwd: string, call?: GitCall) => Promise<string>;
+
+/** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
+export const TASK_TRAILER = 'Ticket-Processor-Task';
+
+const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Git inside task worktrees: what happens after the agent ran (reset, status, diff, commit,
+ * push). A worktree is the agent's to write, so every call first checks that its `.git` still
+ * names the admin directory the service made, and tells git that directory explicitly.
+ */
+export class WorktreeGit {
+  constructor(
+    private readonly options: WorkspaceOptions,
+    private readonly git: RunGit,
+  ) {}
+
+  /**
+   * git inside a task worktree. The worktree is the agent's: its `.git` is checked first, and
+   * git is told the admin directory and work tree explicitly, so a `.git` swapped after the
+   * check still cannot point git at another repository's config.
+   */
+  private async run(wt: PreparedWorktree, args: string[], call: GitCall = {}) {
+    const admin = await this.adminDir(wt);
+    return this.git([`--git-dir=${admin}`, `--work-tree=${wt.dir}`, ...args], wt.dir, call);
+  }
+
+  /** The admin directory of `wt`, after checking that its `.git` still names it. */
+  async adminDir(wt: { dir: string; cache?: string | undefined; gitDir?: string | undefined }) {
+    const cacheRoot = path.join(this.options.reposDir, 'cache');
+    const caches = wt.cache
+      ? [wt.cache]
+      : (await readdir(cacheRoot).catch(() => [] as string[])).map((n) => path.join(cacheRoot, n));
+    return verifiedAdminDir(wt.dir, { expected: wt.gitDir, caches });
+  }
+
+  /** Discards whatever an agent did in the worktree (before a fallback attempt). */
+  async reset(wt: PreparedWorktree): Promise<void> {
+    refuseOptionLike(wt.baseSha, 'base commit');
+    if (!/^[0-9a-f]{7,64}$/.test(wt.baseSha)) {
+      throw new TpError(`Refusing base commit "${wt.baseSha}": not a commit id.`, {
+        code: 'GIT_FAILED',
+        retryable: false,
+      });
+    }
+    await this.run(wt, ['reset', '--hard', '--quiet', wt.baseSha, '--']);
+    await this.run(wt, ['clean', '-fdq']);
+  }
+
+  /** Files changed by the agent (porcelain lines). */
+  async changes(wt: PreparedWorktree): Promise<string[]> {
+    const out = await this.run(wt, ['status', '--porcelain', '--untracked-files=all']);
+    return out.split('\n').filter((l) => l.trim() !== '');
+  }
+
+  /**
+   * Stages everything and returns the staged diff (what a commit would contain). The flags
+   * make every byte visible to the secret scan and the protected-path check, whatever the
+   * change's `.gitattributes` or the user's config say: `--text` (no "Binary files differ",
+   * not even for `-diff` or a NUL byte), no textconv or external diff program, no rename
+   * detection (a renamed file shows its content), fixed `a/` `b/` prefixes.
+   */
+  async diff(wt: PreparedWorktree): Promise<string> {
+    await this.run(wt, ['add', '-A']);
+    return this.run(wt, [
+      'diff',
+      '--cached',
+      '--no-color',
+      '--text',
+      '--no-textconv',
+      '--no-ext-diff',
+      '--no-renames',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+    ]);
+  }
+
+  /** Commits everything in the worktree with the task trailer and returns the sha; `staged` skips the `git add` when `diff()` has just staged it all. */
+  async commit(
+    wt: PreparedWorktree,
+    message: string,
+    taskId: string,
+    opts: { staged?: boolean } = {},
+  ): Promise<string> {
+    if (!opts.staged) await this.run(wt, ['add', '-A']);
+    const { name, email } = this.options.author;
+    const args = [
+      '-c',
+      `user.name=${name}`,
+      '-c',
+      `user.email=${email}`,
+      'commit',
+      '--quiet',
+      '--no-verify',
+      `--message=${message}`,
+      `--message=${TASK_TRAILER}: ${taskId}`,
+    ];
+    if (this.options.signCommits) args.push('-S');
+    await this.run(wt, args, { sign: this.options.signCommits });
+    // git has just written the branch as a loose ref in the shared repository: read it rather
+    // than start another git process (~20 ms); fall back to rev-parse if it is not there.
+    const loose = wt.cache
+      ? await readFile(path.join(wt.cache, 'refs', 'heads', ...wt.branch.split('/')), 'utf8').catch(() => '')
+      : '';
+    return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : this.run(wt, ['rev-parse', 'HEAD']);
+  }
+
+  /**
+   * Pushes the task branch with retries. `--force-with-lease` against the head we saw when the
+   * worktree was made: we replace our own stale branch, never someone else's newer work.
+   */
+  async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
+    refuseOptionLike(remote, 'repository');
+    refuseOptionLike(wt.branch, 'branch');
+    const sleep = this.options.sleep ?? sleepDefault;
+    const attempts = Math.max(1, this.options.pushRetries);
+    // Checked here too, so a replaced .git fails with its own message, not as a push failure.
+    await this.adminDir(wt);
+    const lease = `--force-with-lease=refs/heads/${wt.branch}:${wt.remoteBranchSha}`;
+    for (let i = 1; ; i++) {
+      try {
+        await this.run(
+          wt,
+          ['push', '--quiet', '--no-verify', lease, '--', remote, `HEAD:refs/heads/${wt.branch}`],
+          {
+            auth,
+            network: true,
+          },
+        );
+        return;
+      } catch (err) {
+        if (i >= attempts || !(TpError.isInstance(err) && err.retryable)) {
+          throw new TpError(`Push of ${wt.branch} failed after ${i} attempt(s): ${(err as Error).message}`, {
+            code: 'PUSH_FAILED',
+            retryable: TpError.isInstance(err) && err.retryable,
+            cause: err,
+            hint: 'Check that the remote is reachable and the token may push; then run `ticket-processor retry-failed`.',
+          });
+        }
+        await sleep(this.options.pushRetryDelayMs * 2 ** (i - 1));
+      }
+    }
+  }
+}
