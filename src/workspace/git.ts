@@ -119,6 +119,9 @@ export function gitEnv(options: Omit<GitOptions, 'cwd'>): Record<string, string>
  */
 export async function git(args: string[], options: GitOptions, log?: GitLog): Promise<string> {
   const env = gitEnv(options);
+  // The log names the subcommand first: the explicit --git-dir/--work-tree of worktree calls
+  // are implied by the logged cwd.
+  const logged = args.filter((a, i) => !(i < 2 && /^--(?:git-dir|work-tree)=/.test(a)));
   const started = Date.now();
   const secrets = [...(options.secrets ?? [])];
   if (options.auth?.header)
@@ -132,10 +135,10 @@ export async function git(args: string[], options: GitOptions, log?: GitLog): Pr
       timeout: options.timeoutMs ?? 120_000,
       stripFinalNewline: true,
     });
-    log?.({ args, cwd: options.cwd, durationMs: Date.now() - started, ok: true });
+    log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok: true });
     return res.stdout;
   } catch (err) {
-    log?.({ args, cwd: options.cwd, durationMs: Date.now() - started, ok: false });
+    log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok: false });
     const e = err as { stderr?: string; shortMessage?: string; timedOut?: boolean; exitCode?: number };
     const stderr = redact(String(e.stderr ?? ''), secrets).trim();
     const network =
