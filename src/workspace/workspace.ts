@@ -98,7 +98,10 @@ export class Workspace {
       if (!existsSync(path.join(cache, 'HEAD'))) {
         await mkdir(path.dirname(cache), { recursive: true });
         await rm(cache, { recursive: true, force: true });
-        await this.g(['clone', '--bare', '--quiet', '--', remote, cache], this.options.reposDir, { auth });
+        await this.g(['clone', '--bare', '--quiet', '--', remote, cache], this.options.reposDir, {
+          auth,
+          network: true,
+        });
       }
       await this.g(
         // All heads in one round trip: the base to start from, and the task branch's current
