@@ -131,7 +131,9 @@ export function createAppServer(app: App, metrics: Registry): TpServer {
       handleForgeEvent(
         {
           ...deps,
+          forge: app.forge,
           mention: config.webhook.mention,
+          allowedCommenters: config.webhook.allowedCommenters,
           // Looked up per event, so the app (or a test) may swap the runner after start.
           startFollowUp: (...args) => app.startFollowUp(...args),
         },

@@ -24,12 +24,49 @@ export interface PushAuth {
   header?: string;
 }
 
-/** Where a forge event points: which task, and what happened to its PR. */
+/**
+ * Where a forge event points: which pull request, in which repository, and what happened.
+ * `repository` is the repository the payload names (`owner/name`, GitLab's project path),
+ * when it names one; the handler ignores events for any other repository than the forge's.
+ */
 export type ForgeEvent =
-  | { kind: 'pr.merged'; prNumber: number; title: string; branch: string; url?: string }
-  | { kind: 'pr.closed'; prNumber: number; title: string; branch: string; comment?: string }
-  | { kind: 'pr.comment'; prNumber: number; title: string; branch: string; body: string; author: string }
+  | {
+      kind: 'pr.merged';
+      prNumber: number;
+      title: string;
+      branch: string;
+      url?: string;
+      repository?: string;
+    }
+  | {
+      kind: 'pr.closed';
+      prNumber: number;
+      title: string;
+      branch: string;
+      comment?: string;
+      repository?: string;
+    }
+  | {
+      kind: 'pr.comment';
+      prNumber: number;
+      title: string;
+      branch: string;
+      body: string;
+      /** The commenter's login (GitLab: username). */
+      author: string;
+      /** The commenter's numeric id; GitLab's members API is keyed by it. */
+      authorId?: number;
+      /** GitHub's `comment.author_association` (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, …). */
+      authorAssociation?: string;
+      repository?: string;
+    }
   | { kind: 'ping' };
+
+/** A PR comment event. */
+export type PullRequestComment = Extract<ForgeEvent, { kind: 'pr.comment' }>;
+
+/** Who wrote a PR comment, as far as the webhook payload says. */
+export type CommentAuthor = Pick<PullRequestComment, 'author' | 'authorId' | 'authorAssociation'>;
 
 /** A code host that receives branches and pull requests. */
 export interface Forge {
@@ -44,4 +81,12 @@ export interface Forge {
   openPullRequest(input: OpenPullRequestInput): Promise<PullRequest>;
   comment(prNumber: number, body: string): Promise<void>;
   merge(prNumber: number): Promise<PullRequest>;
+  /**
+   * Whether this commenter may start a follow-up run: write access to the repository, as the
+   * forge reports it. Resolves false for users without it (or unknown to the forge); rejects
+   * with a `TpError` when the forge cannot be asked, so the caller fails closed.
+   */
+  commenterCanTrigger(author: CommentAuthor): Promise<boolean>;
+  /** Whether `name` (a webhook payload's `owner/repo` or project path) is this forge's repository. */
+  isOwnRepository(name: string): boolean;
 }

@@ -58,4 +58,8 @@ export const MIGRATIONS: string[] = [
      task_id TEXT,
      payload TEXT NOT NULL
    );`,
+  // 2: webhooks find a task by the pull request its run recorded; one-time notices (the reply
+  // to a commenter who may not start runs) are remembered across restarts.
+  `CREATE INDEX runs_pr_number ON runs(pr_number);
+   CREATE TABLE notices (key TEXT PRIMARY KEY, created_at TEXT NOT NULL);`,
 ];

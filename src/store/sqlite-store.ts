@@ -64,6 +64,13 @@ export class SqliteStore implements Store {
     return r ? toRun(r) : undefined;
   }
 
+  findRunByPullRequest(prNumber: number): RunRecord | undefined {
+    const r = this.db
+      .prepare('SELECT * FROM runs WHERE pr_number = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
+      .get(prNumber) as Row | undefined;
+    return r ? toRun(r) : undefined;
+  }
+
   listRuns(state?: RunState): RunRecord[] {
     const rows = state
       ? this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY updated_at').all(state)
@@ -208,6 +215,13 @@ export class SqliteStore implements Store {
 
   forgetDelivery(id: string): void {
     this.db.prepare('DELETE FROM deliveries WHERE id = ?').run(id);
+  }
+
+  markNotice(key: string): boolean {
+    const res = this.db
+      .prepare('INSERT OR IGNORE INTO notices (key, created_at) VALUES (?, ?)')
+      .run(key, new Date().toISOString());
+    return res.changes === 1;
   }
 
   audit(name: string, taskId: string | undefined, payload: unknown): void {

@@ -48,6 +48,8 @@ export interface PullRequestRecord {
 /** Persistence seam. SQLite is the embedded default. */
 export interface Store {
   getRun(taskId: string): RunRecord | undefined;
+  /** The run that recorded pull request `prNumber` (the latest, should two have). */
+  findRunByPullRequest(prNumber: number): RunRecord | undefined;
   listRuns(state?: RunState): RunRecord[];
   upsertRun(run: Partial<RunRecord> & Pick<RunRecord, 'taskId'>): RunRecord;
   addAttempt(a: AttemptRecord): void;
@@ -64,6 +66,8 @@ export interface Store {
   markDelivery(id: string): boolean;
   /** Forgets a delivery whose handling failed, so the forge's retry is processed. */
   forgetDelivery(id: string): void;
+  /** Records a one-time notice under `key`; false when it was recorded before (do not send it again). */
+  markNotice(key: string): boolean;
   audit(name: string, taskId: string | undefined, payload: unknown): void;
   close(): void;
 }

@@ -45,6 +45,33 @@ describe('fake Gitea validates traffic against the Gitea swagger spec', () => {
     expect(fake.violations).toEqual([]);
   });
 
+  it('serves collaborator permissions per the spec, and the Gitea forge reads them', async () => {
+    fake.setPermission('acme', 'widgets', 'carol', 'write');
+    fake.setPermission('acme', 'widgets', 'rita', 'read');
+    const res = await call('/api/v1/repos/acme/widgets/collaborators/carol/permission', { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      permission: 'write',
+      role_name: 'write',
+      user: { login: 'carol' },
+    });
+    const unknown = await call('/api/v1/repos/acme/widgets/collaborators/nobody/permission', {
+      headers: auth,
+    });
+    expect(unknown.status).toBe(404);
+    const forge = new GiteaForge({ baseUrl: fake.url, token: TOKEN, owner: 'acme', repo: 'widgets' });
+    expect(await forge.commenterCanTrigger({ author: 'carol' })).toBe(true);
+    expect(await forge.commenterCanTrigger({ author: 'rita' })).toBe(false);
+    expect(await forge.commenterCanTrigger({ author: 'nobody' })).toBe(false);
+    expect(await forge.commenterCanTrigger({ author: 'tp-bot' })).toBe(true);
+    fake.injectFault({ path: /\/permission$/, status: 403 });
+    await expect(forge.commenterCanTrigger({ author: 'carol' })).rejects.toMatchObject({
+      code: 'FORGE_AUTH',
+      hint: expect.stringContaining('admin'),
+    });
+    expect(fake.violations).toEqual([]);
+  });
+
   it('rejects a path the spec lacks', async () => {
     const res = await call('/api/v1/repos/acme/widgets/pull-requests', { headers: auth });
     expect(res.status).toBe(400);

@@ -42,3 +42,10 @@ export interface GiteaLabel {
   id: number;
   name: string;
 }
+
+/** `RepoCollaboratorPermission`: `permission` is an access mode (none, read, write, admin, owner). */
+export interface GiteaCollaboratorPermission {
+  permission?: string;
+  role_name?: string;
+  user?: GiteaUser | null;
+}

@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
-import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type { CommentAuthor, Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 import { GiteaApiClient, type GiteaRetryOptions } from './api-client.js';
-import type { GiteaLabel, GiteaPullRequest, GiteaRepository, GiteaUser } from './api-types.js';
+import type {
+  GiteaCollaboratorPermission,
+  GiteaLabel,
+  GiteaPullRequest,
+  GiteaRepository,
+  GiteaUser,
+} from './api-types.js';
+
+/** Gitea access modes that include pushing to the repository. */
+const WRITE_MODES = new Set(['write', 'admin', 'owner']);
 
 export interface GiteaForgeOptions {
   /** Server root, e.g. `https://git.example.com` (config forge.url / env GITEA_URL). */
@@ -165,6 +174,39 @@ export class GiteaForge implements Forge {
       return now;
     }
     return this.getPullRequest(prNumber);
+  }
+
+  /**
+   * Asks Gitea for the commenter's permission on the repository: `write`, `admin` or `owner`
+   * may start runs. A login Gitea does not know (404) may not. Gitea answers others'
+   * permissions only to admins of the repository, so a 403 means the token is too weak.
+   */
+  async commenterCanTrigger(author: CommentAuthor): Promise<boolean> {
+    if (!author.author) return false;
+    const login = encodeURIComponent(author.author);
+    try {
+      const res = await this.api.request<GiteaCollaboratorPermission>(
+        'GET',
+        `${this.repoPath}/collaborators/${login}/permission`,
+      );
+      return WRITE_MODES.has(String(res.data?.permission ?? '').toLowerCase());
+    } catch (err) {
+      if (TpError.isInstance(err) && err.code === 'FORGE_NOT_FOUND') return false;
+      if (TpError.isInstance(err) && err.code === 'FORGE_AUTH') {
+        throw new TpError(`${err.message} (reading a commenter's permission on ${this.fullName()})`, {
+          code: 'FORGE_AUTH',
+          details: err.details,
+          cause: err,
+          hint: "Gitea shows other users' permissions only to repository admins: give the token's user admin rights on the repository, or keep PR-comment follow-ups off.",
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** True for this forge's `owner/repo`, compared without case as Gitea does. */
+  isOwnRepository(name: string): boolean {
+    return name.toLowerCase() === this.fullName().toLowerCase();
   }
 
   private async getPullRequest(prNumber: number): Promise<PullRequest> {

@@ -2,7 +2,7 @@ import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
-import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type { CommentAuthor, Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 import { githubError } from './errors.js';
 import { type ForgeRetryOptions, forgeRetryPolicy } from './retry-policy.js';
 
@@ -35,6 +35,13 @@ export interface GitHubForgeOptions {
 }
 
 const noop = () => {};
+
+/**
+ * `author_association` values of people who can push: the repository owner, members of the
+ * owning organisation and invited collaborators. CONTRIBUTOR, FIRST_TIMER, NONE and the like
+ * are people whose earlier pull requests were merged, or nobody at all.
+ */
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 /**
  * The REST root for a configured forge URL: none or github.com → https://api.github.com; a
@@ -219,6 +226,20 @@ export class GitHubForge implements Forge {
       return now;
     }
     return this.getPullRequest(prNumber);
+  }
+
+  /**
+   * GitHub puts the commenter's relation to the repository in the webhook payload
+   * (`comment.author_association`), so no API call is needed: OWNER, MEMBER and COLLABORATOR
+   * may start runs. A payload without it (not from GitHub) may not.
+   */
+  async commenterCanTrigger(author: CommentAuthor): Promise<boolean> {
+    return TRUSTED_ASSOCIATIONS.has(String(author.authorAssociation ?? '').toUpperCase());
+  }
+
+  /** True for this forge's `owner/repo`; GitHub names are case-insensitive. */
+  isOwnRepository(name: string): boolean {
+    return name.toLowerCase() === this.fullName().toLowerCase();
   }
 
   private async getPullRequest(prNumber: number): Promise<PullRequest> {

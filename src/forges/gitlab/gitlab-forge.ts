@@ -4,6 +4,7 @@ import {
   type MergeRequestSchema,
   MergeRequests,
   Namespaces,
+  ProjectMembers,
   type ProjectSchema,
   Projects,
 } from '@gitbeaker/rest';
@@ -11,7 +12,7 @@ import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
 import { type ForgeRetryOptions, forgeRetryPolicy } from '../github/retry-policy.js';
-import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type { CommentAuthor, Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 import { gitlabError } from './errors.js';
 
 export interface GitLabForgeOptions {
@@ -30,6 +31,9 @@ export interface GitLabForgeOptions {
   timeoutMs?: number;
 }
 
+/** GitLab's Developer access level: the lowest that may push to a (non-protected) branch. */
+const DEVELOPER = 30;
+
 /** The server root gitbeaker wants as `host`: no trailing slash, no `/api/v4`. */
 export function gitlabHost(baseUrl: string | undefined): string {
   return (baseUrl ?? 'https://gitlab.com').replace(/\/+$/, '').replace(/\/api\/v4$/, '');
@@ -46,6 +50,7 @@ export class GitLabForge implements Forge {
   private readonly mergeRequests: InstanceType<typeof MergeRequests<false>>;
   private readonly notes: InstanceType<typeof MergeRequestNotes<false>>;
   private readonly namespaces: InstanceType<typeof Namespaces<false>>;
+  private readonly members: InstanceType<typeof ProjectMembers<false>>;
   private readonly policy: RetryPolicy;
   private readonly projectPath: string;
   private project: ProjectSchema | undefined;
@@ -73,6 +78,7 @@ export class GitLabForge implements Forge {
     this.mergeRequests = new MergeRequests(resource);
     this.notes = new MergeRequestNotes(resource);
     this.namespaces = new Namespaces(resource);
+    this.members = new ProjectMembers(resource);
     this.policy = forgeRetryPolicy(options.retry);
   }
 
@@ -203,6 +209,30 @@ export class GitLabForge implements Forge {
         hint: 'Resolve the conflict, draft status or failing pipeline on the branch, or merge it by hand.',
       });
     }
+  }
+
+  /**
+   * The commenter's access level on the project, inherited group membership included
+   * (`GET /projects/:id/members/all/:user_id`): Developer (30) or higher may start runs. A
+   * user who is no member (404), or a payload without the user's id, may not.
+   */
+  async commenterCanTrigger(author: CommentAuthor): Promise<boolean> {
+    const userId = author.authorId;
+    if (userId === undefined || !Number.isInteger(userId) || userId <= 0) return false;
+    try {
+      const member = await this.call('GET /projects/:id/members/all/:user_id', () =>
+        this.members.show(this.projectPath, userId, { includeInherited: true }),
+      );
+      return Number(member.access_level) >= DEVELOPER;
+    } catch (err) {
+      if (TpError.isInstance(err) && err.code === 'FORGE_NOT_FOUND') return false;
+      throw err;
+    }
+  }
+
+  /** True for this forge's project path (`group/sub/project`), compared without case. */
+  isOwnRepository(name: string): boolean {
+    return name.toLowerCase() === this.projectPath.toLowerCase();
   }
 
   private async fetchProject(): Promise<ProjectSchema | undefined> {

@@ -79,6 +79,24 @@ export class LocalForge implements Forge {
     this.options.store.addComment(prNumber, body);
   }
 
+  /**
+   * The local forge has no users: its pull requests are rows in our own store, and the only
+   * ways to comment on one are the CLI on this machine or a webhook signed with our secret.
+   * Both are the operator, so every commenter may start a run (webhook.allowedCommenters
+   * still applies).
+   */
+  async commenterCanTrigger(): Promise<boolean> {
+    return true;
+  }
+
+  /**
+   * No forge hosts a local pull request, so an event naming a forge repository is never
+   * about one of ours.
+   */
+  isOwnRepository(): boolean {
+    return false;
+  }
+
   async close(prNumber: number): Promise<PullRequest> {
     this.toPr(this.options.store.getPullRequest(prNumber));
     this.options.store.setPullRequestState(prNumber, 'closed');

@@ -5,7 +5,11 @@ import { eventName, header, type WebhookHeaders } from './headers.js';
 // Only the fields we read are described; everything else in a payload is ignored. A payload
 // missing one of them is not an event we act on (undefined), never an exception.
 const prNumber = z.number().int().positive();
-const login = z.object({ login: z.string() });
+const login = z.object({ login: z.string(), id: z.number().optional() });
+/** GitHub and Gitea name the repository the same way; other fields of it are not read. */
+const repository = z.object({ full_name: z.string() }).nullish();
+
+const repositoryOf = (r: z.infer<typeof repository>) => (r?.full_name ? { repository: r.full_name } : {});
 
 const githubPullRequest = z.object({
   action: z.string(),
@@ -17,6 +21,7 @@ const githubPullRequest = z.object({
     html_url: z.string().optional(),
     head: z.object({ ref: z.string() }),
   }),
+  repository,
 });
 
 const githubIssueComment = z.object({
@@ -26,8 +31,13 @@ const githubIssueComment = z.object({
     title: z.string(),
     pull_request: z.unknown().optional(),
   }),
-  comment: z.object({ body: z.string().nullish(), user: login.nullish() }),
+  comment: z.object({
+    body: z.string().nullish(),
+    user: login.nullish(),
+    author_association: z.string().optional(),
+  }),
   sender: login.optional(),
+  repository,
 });
 
 const giteaIssueComment = githubIssueComment.extend({
@@ -45,11 +55,13 @@ const gitlabMergeRequest = z.object({
     action: z.string().optional(),
     url: z.string().optional(),
   }),
+  project: z.object({ path_with_namespace: z.string() }).optional(),
 });
 
 const gitlabNote = z.object({
   object_kind: z.literal('note'),
-  user: z.object({ username: z.string() }).optional(),
+  user: z.object({ username: z.string(), id: z.number().optional() }).optional(),
+  project: z.object({ path_with_namespace: z.string() }).optional(),
   object_attributes: z.object({
     note: z.string(),
     noteable_type: z.string(),
@@ -58,12 +70,26 @@ const gitlabNote = z.object({
   merge_request: z.object({ iid: prNumber, title: z.string(), source_branch: z.string() }).optional(),
 });
 
+/** The comment's author (the sender when the comment names none), with the id when given. */
+function commenter(
+  user: z.infer<typeof login> | null | undefined,
+  sender: z.infer<typeof login> | undefined,
+): { author: string; authorId?: number } {
+  const who = user ?? sender;
+  return { author: who?.login ?? '', ...(who?.id !== undefined ? { authorId: who.id } : {}) };
+}
+
 /** `closed` + merged → pr.merged, `closed` without merge → pr.closed; the same in GitHub and Gitea. */
 function pullRequestEvent(json: unknown): ForgeEvent | undefined {
   const parsed = githubPullRequest.safeParse(json);
   if (!parsed.success || parsed.data.action !== 'closed') return undefined;
   const pr = parsed.data.pull_request;
-  const base = { prNumber: pr.number, title: pr.title, branch: pr.head.ref };
+  const base = {
+    prNumber: pr.number,
+    title: pr.title,
+    branch: pr.head.ref,
+    ...repositoryOf(parsed.data.repository),
+  };
   if (pr.merged === true || (pr.merged == null && !!pr.merged_at)) {
     return { kind: 'pr.merged', ...base, ...(pr.html_url ? { url: pr.html_url } : {}) };
   }
@@ -82,7 +108,7 @@ export function parseGithubEvent(headers: WebhookHeaders, json: unknown): ForgeE
   if (event === 'issue_comment') {
     const parsed = githubIssueComment.safeParse(json);
     if (!parsed.success) return undefined;
-    const { action, issue, comment, sender } = parsed.data;
+    const { action, issue, comment, repository: repo } = parsed.data;
     // Edits and deletions must not start a second follow-up run.
     if (action !== 'created' || issue.pull_request == null) return undefined;
     return {
@@ -91,7 +117,9 @@ export function parseGithubEvent(headers: WebhookHeaders, json: unknown): ForgeE
       title: issue.title,
       branch: '',
       body: comment.body ?? '',
-      author: comment.user?.login ?? sender?.login ?? '',
+      ...commenter(comment.user, parsed.data.sender),
+      ...(comment.author_association ? { authorAssociation: comment.author_association } : {}),
+      ...repositoryOf(repo),
     };
   }
   return undefined;
@@ -109,7 +137,7 @@ export function parseGiteaEvent(headers: WebhookHeaders, json: unknown): ForgeEv
   if (event === 'issue_comment') {
     const parsed = giteaIssueComment.safeParse(json);
     if (!parsed.success) return undefined;
-    const { action, issue, comment, sender, is_pull, pull_request } = parsed.data;
+    const { action, issue, comment, is_pull, pull_request, repository: repo } = parsed.data;
     const onPull = is_pull === true || issue.pull_request != null || pull_request != null;
     if (action !== 'created' || !onPull) return undefined;
     return {
@@ -118,7 +146,8 @@ export function parseGiteaEvent(headers: WebhookHeaders, json: unknown): ForgeEv
       title: issue.title,
       branch: pull_request?.head.ref ?? '',
       body: comment.body ?? '',
-      author: comment.user?.login ?? sender?.login ?? '',
+      ...commenter(comment.user, parsed.data.sender),
+      ...repositoryOf(repo),
     };
   }
   return undefined;
@@ -137,7 +166,13 @@ export function parseGitlabEvent(headers: WebhookHeaders, json: unknown): ForgeE
     const parsed = gitlabMergeRequest.safeParse(json);
     if (!parsed.success) return undefined;
     const mr = parsed.data.object_attributes;
-    const base = { prNumber: mr.iid, title: mr.title, branch: mr.source_branch };
+    const project = parsed.data.project?.path_with_namespace;
+    const base = {
+      prNumber: mr.iid,
+      title: mr.title,
+      branch: mr.source_branch,
+      ...(project ? { repository: project } : {}),
+    };
     if (mr.action === 'merge') return { kind: 'pr.merged', ...base, ...(mr.url ? { url: mr.url } : {}) };
     if (mr.action === 'close') return { kind: 'pr.closed', ...base };
     return undefined;
@@ -145,7 +180,7 @@ export function parseGitlabEvent(headers: WebhookHeaders, json: unknown): ForgeE
   if (kind === 'note') {
     const parsed = gitlabNote.safeParse(json);
     if (!parsed.success) return undefined;
-    const { object_attributes: note, merge_request: mr, user } = parsed.data;
+    const { object_attributes: note, merge_request: mr, user, project } = parsed.data;
     if (note.noteable_type !== 'MergeRequest' || !mr) return undefined;
     if (note.action !== undefined && note.action !== 'create') return undefined;
     return {
@@ -155,6 +190,8 @@ export function parseGitlabEvent(headers: WebhookHeaders, json: unknown): ForgeE
       branch: mr.source_branch,
       body: note.note,
       author: user?.username ?? '',
+      ...(user?.id !== undefined ? { authorId: user.id } : {}),
+      ...(project ? { repository: project.path_with_namespace } : {}),
     };
   }
   return undefined;

@@ -20,6 +20,16 @@ export type Project = G.ProjectSchema;
 export type MergeRequestList = G.MergeRequestSchemaWithBasicLabels[];
 export type MergeRequest = G.ExpandedMergeRequestSchema;
 export type Note = G.NoteSchema;
+/**
+ * gitbeaker declares expires_at and group_saml_identity non-null; GitLab's API docs show both
+ * null for a member without them, and the adapter reads neither.
+ */
+export type Member = G.CondensedMemberSchema & {
+  access_level: G.SimpleMemberSchema['access_level'];
+  email: string;
+  expires_at: string | null;
+  group_saml_identity: { extern_uid: string; provider: string; saml_provider_id: number } | null;
+};
 /** GitLab's error body: a string, a list of strings, or field → messages (Grape: error or message). */
 export type ErrorBody =
   | { message: string | string[] | Record<string, string[]> }
@@ -36,6 +46,7 @@ const ROUTE_TYPES: Record<string, string> = {
   'PUT /projects/:id/merge_requests/:iid': 'MergeRequest',
   'PUT /projects/:id/merge_requests/:iid/merge': 'MergeRequest',
   'POST /projects/:id/merge_requests/:iid/notes': 'Note',
+  'GET /projects/:id/members/all/:user_id': 'Member',
 };
 
 describe('fake GitLab responses satisfy the gitbeaker schema types', () => {
@@ -72,6 +83,9 @@ describe('fake GitLab responses satisfy the gitbeaker schema types', () => {
   it('every answer in a full adapter run (success and error) satisfies its type', async () => {
     const f = new GitLabForge({ baseUrl: fake.url, token: TOKEN, projectPath: 'acme/app', createRepo: true });
     await f.ensureRepo();
+    fake.state.projects[0]?.members.push({ userId: 7, username: 'devon', accessLevel: 30 });
+    expect(await f.commenterCanTrigger({ author: 'devon', authorId: 7 })).toBe(true);
+    expect(await f.commenterCanTrigger({ author: 'nobody', authorId: 8 })).toBe(false);
     await new GitLabForge({ baseUrl: fake.url, token: TOKEN, projectPath: 'acme/app' }).remoteUrl();
     const mr = await f.openPullRequest({
       title: 't',

@@ -146,3 +146,27 @@ describe('GitHubForge (unit, scripted fetch)', () => {
     expect(retryAfterMs(null)).toBeUndefined();
   });
 });
+
+describe('GitHubForge: who may start a follow-up run', () => {
+  it('trusts OWNER, MEMBER and COLLABORATOR from the payload, without calling the API', async () => {
+    const { fetch, calls } = scriptedFetch([]);
+    const forge = new GitHubForge({ token: TOKEN, owner: 'Acme', repo: 'Widgets', request: { fetch } });
+    for (const a of ['OWNER', 'MEMBER', 'COLLABORATOR', 'collaborator']) {
+      expect(await forge.commenterCanTrigger({ author: 'x', authorAssociation: a }), a).toBe(true);
+    }
+    for (const a of [
+      'CONTRIBUTOR',
+      'FIRST_TIME_CONTRIBUTOR',
+      'FIRST_TIMER',
+      'MANNEQUIN',
+      'NONE',
+      undefined,
+    ]) {
+      expect(await forge.commenterCanTrigger({ author: 'x', authorAssociation: a }), String(a)).toBe(false);
+    }
+    expect(calls).toEqual([]);
+    expect(forge.isOwnRepository('acme/widgets')).toBe(true);
+    expect(forge.isOwnRepository('acme/widgets-fork')).toBe(false);
+    expect(forge.isOwnRepository('evil/Widgets')).toBe(false);
+  });
+});

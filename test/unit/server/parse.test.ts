@@ -25,6 +25,7 @@ describe('parseGithubEvent (payloads from @octokit/webhooks-examples)', () => {
       title: '[Task 42] Update the README with new information.',
       branch: 'task-42',
       url: 'https://github.com/Codertocat/Hello-World/pull/2',
+      repository: 'Codertocat/Hello-World',
     });
   });
 
@@ -35,6 +36,7 @@ describe('parseGithubEvent (payloads from @octokit/webhooks-examples)', () => {
       prNumber: 2,
       title: 'Update the README with new information.',
       branch: 'changes',
+      repository: 'Codertocat/Hello-World',
     });
   });
 
@@ -47,6 +49,9 @@ describe('parseGithubEvent (payloads from @octokit/webhooks-examples)', () => {
       branch: '',
       body: '@ticket-processor please fix the typo in line 3 too',
       author: 'Codertocat',
+      authorId: 21031067,
+      authorAssociation: 'OWNER',
+      repository: 'Codertocat/Hello-World',
     });
   });
 
@@ -92,6 +97,7 @@ describe('parseGiteaEvent (checked-in Gitea/Forgejo samples)', () => {
       title: '[Task 42] Add rate limiting to the login endpoint',
       branch: 'task-42',
       url: 'http://gitea.local:3000/ticket-processor/webapp/pulls/12',
+      repository: 'ticket-processor/webapp',
     });
   });
 
@@ -113,6 +119,8 @@ describe('parseGiteaEvent (checked-in Gitea/Forgejo samples)', () => {
       branch: 'task-44',
       body: '@ticket-processor the tests fail on Node 20, please fix them',
       author: 'alice',
+      authorId: 4,
+      repository: 'ticket-processor/webapp',
     });
   });
 
@@ -138,6 +146,7 @@ describe('parseGitlabEvent (checked-in GitLab samples)', () => {
       title: '[Task 42] Add rate limiting to the login endpoint',
       branch: 'task-42',
       url: 'https://gitlab.local/tp/webapp/-/merge_requests/5',
+      repository: 'tp/webapp',
     });
     const close = gl['merge_request.close']!;
     expect(parseGitlabEvent(close.headers, json(close))).toEqual({
@@ -145,6 +154,7 @@ describe('parseGitlabEvent (checked-in GitLab samples)', () => {
       prNumber: 6,
       title: 'Rename the config loader',
       branch: 'task-43',
+      repository: 'tp/webapp',
     });
     const note = gl['note.merge_request']!;
     expect(parseGitlabEvent(note.headers, json(note))).toEqual({
@@ -154,6 +164,8 @@ describe('parseGitlabEvent (checked-in GitLab samples)', () => {
       branch: 'task-44',
       body: '@ticket-processor the tests fail on Node 20, please fix them',
       author: 'alice',
+      authorId: 4,
+      repository: 'tp/webapp',
     });
   });
 
