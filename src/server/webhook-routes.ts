@@ -8,6 +8,7 @@ import {
   parseGiteaEvent,
   parseGithubEvent,
   parseGitlabEvent,
+  replayKeys,
   taskIdFromPullRequest,
   type VerifyResult,
   verifyGitea,
@@ -39,6 +40,13 @@ const PARSE: Record<WebhookForge, (h: WebhookHeaders, json: unknown) => ForgeEve
 export const DEFAULT_SECRET_HINT = 'GITEA_WEBHOOK_SECRET (or TP_WEBHOOK_SECRET)';
 
 const FORM = 'application/x-www-form-urlencoded';
+
+/** Named in the 400 answer to a delivery without an id, so the sender knows what is missing. */
+const DELIVERY_HEADERS: Record<WebhookForge, string> = {
+  gitea: 'X-Gitea-Delivery or X-Forgejo-Delivery',
+  github: 'X-GitHub-Delivery',
+  gitlab: 'Idempotency-Key or X-Gitlab-Event-UUID',
+};
 
 type Deps = Pick<
   ServerDeps,
@@ -139,6 +147,12 @@ export function webhookRoutes(deps: Deps) {
       );
     }
 
+    // Every forge names its deliveries; one without an id cannot be told apart from a replay.
+    if (!delivery) {
+      req.log.warn({ forge, ip: req.ip }, 'webhook refused: signed but without a delivery id header');
+      return finish(400, 'bad-request', `missing delivery id header (${DELIVERY_HEADERS[forge]})`);
+    }
+
     let json: unknown;
     try {
       json = parseBody(raw, req.headers['content-type']);
@@ -146,8 +160,11 @@ export function webhookRoutes(deps: Deps) {
       return finish(400, 'bad-request', 'body is not valid JSON');
     }
 
-    const key = delivery ? `${forge}:${delivery}` : undefined;
-    if (key && (await deps.seenDelivery(key))) {
+    // A replayer can pick any delivery id, so the body and the payload's own ids count too.
+    const keys = [`${forge}:${delivery}`, ...replayKeys(forge, raw, json)];
+    const recorded: string[] = [];
+    for (const key of keys) if (!(await deps.seenDelivery(key))) recorded.push(key);
+    if (recorded.length < keys.length) {
       req.log.info({ forge, deliveryId: delivery }, 'webhook replay ignored');
       return finish(202, 'duplicate', 'duplicate delivery, already processed');
     }
@@ -177,7 +194,7 @@ export function webhookRoutes(deps: Deps) {
       );
     } catch (err) {
       // Let the forge's own retry through: the failed attempt must not count as processed.
-      if (key) await deps.forgetDelivery?.(key);
+      for (const key of recorded) await deps.forgetDelivery?.(key);
       const e = classify(err);
       req.log.error(
         { forge, deliveryId: delivery, event: event.kind, code: e.code, err: e },

@@ -7,6 +7,7 @@ export {
   type WebhookHeaders,
 } from './headers.js';
 export { parseGiteaEvent, parseGithubEvent, parseGitlabEvent } from './parse.js';
+export { replayKeys } from './replay-keys.js';
 export { taskIdFromPullRequest } from './task-id.js';
 export {
   signGitea,

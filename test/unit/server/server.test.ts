@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
 import { giteaSamples } from '../../fixtures/webhooks/gitea-extra/samples.js';
@@ -172,6 +172,48 @@ describe('webhook routes', () => {
     expect(h.calls[0]?.context.deliveryId).toBe('5b0a1c9e-2f8d-4e61-9c3a-7d4e2b1f0a11');
   });
 
+  it('refuses a signed delivery without a delivery id (400), naming the header', async () => {
+    const h = harness();
+    const s = gitea['pull_request.closed.merged']!;
+    const headers = Object.fromEntries(
+      Object.entries(s.headers).map(([k, v]) => [k, /delivery$/.test(k) ? undefined : v]),
+    );
+    const res = await h.server.app.inject(send(s, '/webhook', headers));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      status: 'bad-request',
+      message: 'missing delivery id header (X-Gitea-Delivery or X-Forgejo-Delivery)',
+    });
+    expect(h.calls).toHaveLength(0);
+  });
+
+  it('treats the same body, or the same comment in other bytes, under a new delivery id as a duplicate', async () => {
+    const h = harness();
+    const s = gitea['issue_comment.pull_request_comment.created']!;
+    expect((await h.server.app.inject(send(s))).statusCode).toBe(200);
+    const sameBody = await h.server.app.inject(send(s, '/webhook', { 'x-gitea-delivery': 'new-id-1' }));
+    expect(sameBody.json().status).toBe('duplicate');
+    // Re-serialised (compact) and re-signed: other bytes, the same comment id.
+    const compact = Buffer.from(JSON.stringify(JSON.parse(s.body.toString('utf8'))));
+    const sig = createHmac('sha256', FIXTURE_SECRET).update(compact).digest('hex');
+    const res = await h.server.app.inject({
+      ...send(s, '/webhook', { 'x-gitea-delivery': 'new-id-2', 'x-gitea-signature': sig }),
+      payload: compact,
+    });
+    expect(res.json().status).toBe('duplicate');
+    // A different comment is a new event.
+    const other = JSON.parse(s.body.toString('utf8')) as { comment: { id: number } };
+    other.comment.id += 1;
+    const body = Buffer.from(JSON.stringify(other));
+    const sig2 = createHmac('sha256', FIXTURE_SECRET).update(body).digest('hex');
+    const fresh = await h.server.app.inject({
+      ...send(s, '/webhook', { 'x-gitea-delivery': 'new-id-3', 'x-gitea-signature': sig2 }),
+      payload: body,
+    });
+    expect(fresh.statusCode).toBe(200);
+    expect(h.calls).toHaveLength(2);
+  });
+
   it('uses an injected replay store', async () => {
     const keys: string[] = [];
     const h = harness({
@@ -183,10 +225,10 @@ describe('webhook routes', () => {
     });
     await h.server.app.inject(send(github.ping!));
     await h.server.app.inject(send(github.ping!));
-    expect(keys).toEqual([
-      'github:d1f0a6e0-7a1b-11ef-8c1e-000000000005',
-      'github:d1f0a6e0-7a1b-11ef-8c1e-000000000005',
-    ]);
+    // The delivery id, and the body's hash (a ping has no comment or PR id of its own).
+    const body = `body:${createHash('sha256').update(github.ping!.body).digest('hex')}`;
+    const delivery = 'github:d1f0a6e0-7a1b-11ef-8c1e-000000000005';
+    expect(keys).toEqual([delivery, body, delivery, body]);
     expect(h.calls).toHaveLength(1);
   });
 
