@@ -110,6 +110,8 @@ export function createAppServer(app: App, metrics: Registry): TpServer {
     taskIdRegex: config.taskIdFormat.extractRegex,
     seenDelivery: (key) => !app.store.markDelivery(key),
     forgetDelivery: (key) => app.store.forgetDelivery(key),
+    apiToken: loaded.secrets.apiToken,
+    allowedHosts: config.webhook.allowedHosts,
     metrics: () => metrics.metrics(),
     metricsContentType: metrics.contentType,
     createTask: async (input) => {

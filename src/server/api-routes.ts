@@ -1,12 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classify, TpError } from '../errors/index.js';
 import type { ServerDeps } from './types.js';
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** `GET /health`, `GET /health/ollama`, `POST /api/tasks`, `GET /metrics`. */
-export function apiRoutes(deps: ServerDeps) {
+/**
+ * `GET /health`, `GET /health/ollama`, `POST /api/tasks`, `GET /metrics`. `apiRefusal`
+ * says why the task API is closed (bound beyond loopback without a token), if it is.
+ */
+export function apiRoutes(deps: ServerDeps, apiRefusal: () => string | undefined = () => undefined) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     app.get('/health', async (req, reply) => {
       try {
@@ -40,6 +44,8 @@ export function apiRoutes(deps: ServerDeps) {
           config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } },
         },
         async (req, reply) => {
+          const refusal = apiRefusal();
+          if (refusal) return reply.code(403).send({ status: 'forbidden', message: refusal });
           if (deps.apiToken && !bearerMatches(req, deps.apiToken)) {
             return reply
               .code(401)
@@ -73,13 +79,14 @@ async function createTaskHandler(
 ) {
   try {
     const created = await createTask(req.body);
-    return reply.code(201).send({ status: 'created', id: created.id, file: created.file });
+    // Where the service keeps its files is none of the client's business.
+    return reply.code(201).send({ status: 'created', id: created.id, file: path.basename(created.file) });
   } catch (err) {
     if (TpError.isInstance(err) && err.code === 'TASK_INVALID') {
       const problems = Array.isArray(err.details.problems)
         ? err.details.problems
         : [{ message: err.message }];
-      return reply.code(400).send({ status: 'invalid', message: err.message, problems });
+      return reply.code(400).send(withoutPaths({ status: 'invalid', message: err.message, problems }));
     }
     const e = classify(err);
     req.log.error({ err: e, code: e.code }, 'task creation failed');
@@ -96,4 +103,14 @@ function bearerMatches(req: FastifyRequest, token: string): boolean {
   const given = createHash('sha256').update(auth.slice(7).trim()).digest();
   const expected = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, expected);
+}
+
+/** An absolute POSIX or Windows path standing on its own (not inside a URL or a relative path). */
+const ABSOLUTE_PATH = /(?<=^|[\s"'(=])(?:[A-Za-z]:)?[/\\][^\s"'`]*[/\\]([^\s"'`/\\]+)/g;
+
+/** Absolute paths in a message (`/home/x/project/backlog/todo/task-3.md`) become file names. */
+function withoutPaths<T>(value: T): T {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replace(ABSOLUTE_PATH, '$1') : v)),
+  ) as T;
 }

@@ -4,6 +4,7 @@ import { TpError } from '../errors/index.js';
 import { taskIdFromPullRequest, type WebhookForge } from '../forges/webhooks/index.js';
 import { apiRoutes } from './api-routes.js';
 import { createMemoryDeliveryStore } from './delivery-store.js';
+import { HostCheck, isLoopback } from './host-check.js';
 import type { ServerDeps } from './types.js';
 import { DEFAULT_SECRET_HINT, webhookRoutes } from './webhook-routes.js';
 
@@ -53,6 +54,21 @@ export function createServer(deps: ServerDeps): TpServer {
     forgetDelivery ??= (key) => store.forget(key);
   }
 
+  const hosts = new HostCheck(deps.allowedHosts);
+  // Before routing, rate limits and body reads: a rebinding page gets nothing, not even a 404.
+  app.addHook('onRequest', async (req, reply) => {
+    if (hosts.allows(req.headers.host)) return;
+    req.log.warn({ ip: req.ip, host: safeHost(req.headers.host) }, 'request refused: Host not allowed');
+    return reply.code(421).send({
+      status: 'error',
+      code: 'HOST_NOT_ALLOWED',
+      message: `Host "${safeHost(req.headers.host)}" is not a name this server answers to; if it is reached by that name (a reverse proxy, the forge's webhook URL), add it to webhook.allowedHosts.`,
+    });
+  });
+
+  // Set at listen: without a token, the task API is served on loopback only.
+  let apiRefusal: string | undefined;
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
@@ -86,16 +102,15 @@ export function createServer(deps: ServerDeps): TpServer {
       ...(forgetDelivery ? { forgetDelivery } : {}),
     }),
   );
-  app.register(apiRoutes(deps));
+  app.register(apiRoutes(deps, () => apiRefusal));
 
   return {
     app,
     async listen(port, host) {
+      hosts.bound(host);
       if (deps.createTask && !deps.apiToken && !isLoopback(host)) {
-        app.log.warn(
-          { host },
-          'POST /api/tasks is reachable from the network without a token: set an API token or bind webhook.host to 127.0.0.1',
-        );
+        apiRefusal = `POST /api/tasks is disabled: the server listens on ${host} and no API token is set. Set TP_API_TOKEN (or webhook.apiToken) and send it as "Authorization: Bearer <token>", or bind webhook.host to 127.0.0.1.`;
+        app.log.warn({ host }, apiRefusal);
       }
       await app.listen({ port, host });
       const address = app.server.address();
@@ -107,6 +122,7 @@ export function createServer(deps: ServerDeps): TpServer {
   };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+/** The Host header as it may appear in a log line or answer: short and printable. */
+function safeHost(value: string | undefined): string {
+  return (value ?? '').replace(/[^\w.:[\]-]/g, '').slice(0, 100);
 }

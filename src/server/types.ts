@@ -61,15 +61,20 @@ export interface ServerDeps {
   /** Called once per verified, first-time delivery that maps to a `ForgeEvent`. */
   onForgeEvent(event: ForgeEvent, context: ForgeEventContext): Promise<ForgeEventResult>;
   /**
-   * Replay store: returns whether `key` was seen before and records it. Defaults to an
-   * in-memory store (lost on restart); pass a persistent one (the SQLite store) for more.
+   * Replay store: returns whether `key` was seen before and records it. Called with several
+   * keys per delivery (`<forge>:<delivery id>`, `body:<sha256>`, `event:<payload ids>`); a
+   * delivery any of them was seen under is a duplicate. Defaults to an in-memory store (lost
+   * on restart); pass a persistent one (the SQLite store) for more.
    */
   seenDelivery?(key: string): boolean | Promise<boolean>;
   /** Forget a key after the handler failed, so the forge's own retry is processed. */
   forgetDelivery?(key: string): void | Promise<void>;
   health(): HealthReport | Promise<HealthReport>;
   ollamaHealth?(): OllamaHealthReport | Promise<OllamaHealthReport>;
-  /** `POST /api/tasks`; throw `TpError` `TASK_INVALID` (details.problems) for a 400. */
+  /**
+   * `POST /api/tasks`; throw `TpError` `TASK_INVALID` (details.problems) for a 400. Only the
+   * file's name is returned to the client, never its path.
+   */
   createTask?(input: unknown): Promise<{ id: string; file: string }>;
   /** `GET /metrics` body in Prometheus text format (prom-client `register.metrics`). */
   metrics?: () => Promise<string>;
@@ -77,9 +82,14 @@ export interface ServerDeps {
   metricsContentType?: string;
   /**
    * When set, `POST /api/tasks` requires `Authorization: Bearer <apiToken>`. Without it the
-   * API is open to whoever can reach the port, so keep the default 127.0.0.1 bind.
+   * API is served only when the server binds a loopback address (403 otherwise).
    */
   apiToken?: string | undefined;
+  /**
+   * `webhook.allowedHosts`: `Host` names accepted besides loopback names and the bind
+   * address (any port). Every other Host is answered 421, against DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
   /** Trust `X-Forwarded-For` (behind a reverse proxy) for the per-IP rate limit. */
   trustProxy?: boolean;
   /** Upper bound on receiving one request, against slow-body clients. Default 30 s. */

@@ -113,37 +113,42 @@ describe('listen and close', () => {
   });
 });
 
-describe('listen warnings', () => {
-  it('warns when the task API is reachable from the network without a token', async () => {
+describe('the task API beyond loopback', () => {
+  it('is closed (403, and a warning naming the fix) without a token; open on loopback', async () => {
     const lines: string[] = [];
     const { pino } = await import('pino');
     const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
-    const server = createServer({
-      webhookPath: '/webhook',
-      secrets: { gitea: FIXTURE_SECRET },
-      maxBodyBytes: 1024,
-      rateLimitPerMinute: 10,
-      onForgeEvent: async () => ({ status: 'ignored' }),
-      health: () => ({ status: 'ok', queueSize: 0, queuePending: 0, processing: [] }),
-      createTask: async () => ({ id: '1', file: 'task-1.md' }),
-      logger,
-    });
-    await server.listen(0, '0.0.0.0');
-    await server.close();
-    expect(lines.join('')).toContain('without a token');
-    const local = createServer({
-      webhookPath: '/webhook',
-      secrets: { gitea: FIXTURE_SECRET },
-      maxBodyBytes: 1024,
-      rateLimitPerMinute: 10,
-      onForgeEvent: async () => ({ status: 'ignored' }),
-      health: () => ({ status: 'ok', queueSize: 0, queuePending: 0, processing: [] }),
-      createTask: async () => ({ id: '1', file: 'task-1.md' }),
-      logger,
-    });
+    const make = () =>
+      createServer({
+        webhookPath: '/webhook',
+        secrets: { gitea: FIXTURE_SECRET },
+        maxBodyBytes: 1024,
+        rateLimitPerMinute: 10,
+        onForgeEvent: async () => ({ status: 'ignored' }),
+        health: () => ({ status: 'ok', queueSize: 0, queuePending: 0, processing: [] }),
+        createTask: async () => ({ id: '1', file: '/srv/tp/backlog/todo/task-1.md' }),
+        logger,
+      });
+    const post = (url: string) =>
+      fetch(`${url}/api/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const open = make();
+    const { port } = await open.listen(0, '0.0.0.0');
+    const refused = await post(`http://127.0.0.1:${port}`);
+    await open.close();
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toContain('TP_API_TOKEN');
+    expect(lines.join('')).toContain('no API token is set');
+    const local = make();
     lines.length = 0;
-    await local.listen(0, '127.0.0.1');
+    const bound = await local.listen(0, '127.0.0.1');
+    const created = await post(bound.url);
     await local.close();
-    expect(lines.join('')).not.toContain('without a token');
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ status: 'created', id: '1', file: 'task-1.md' });
+    expect(lines.join('')).not.toContain('no API token');
   });
 });

@@ -162,3 +162,53 @@ describe('GET /metrics', () => {
     expect(res.body).not.toContain('collector broke');
   });
 });
+
+describe('Host header check (DNS rebinding)', () => {
+  it('answers loopback names and allowed hosts with any port, and 421 for other names', async () => {
+    const h = harness({ allowedHosts: ['tp.example.com', 'Proxy.Example.com:8443'] });
+    const status = async (host: string) =>
+      (await h.server.app.inject({ url: '/health', headers: { host } })).statusCode;
+    for (const ok of [
+      'localhost',
+      'localhost:3001',
+      '127.0.0.1:80',
+      '127.1.2.3',
+      '[::1]:3001',
+      'tp.example.com',
+      'TP.EXAMPLE.COM.:9',
+      'proxy.example.com',
+    ]) {
+      expect(await status(ok), ok).toBe(200);
+    }
+    for (const bad of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', 'example.com']) {
+      expect(await status(bad), bad).toBe(421);
+    }
+    const res = await h.server.app.inject({ url: '/nope', headers: { host: 'evil.example<script>' } });
+    expect(res.statusCode).toBe(421);
+    expect(res.json()).toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    expect(res.body).not.toContain('<script>');
+  });
+});
+
+describe('POST /api/tasks answers without absolute paths', () => {
+  it('returns the file name, and strips paths from problem messages', async () => {
+    const ok = harness({ createTask: async () => ({ id: '7', file: '/srv/tp/backlog/todo/task-7 - X.md' }) });
+    const created = await ok.server.app.inject({ method: 'POST', url: '/api/tasks', payload: {} });
+    expect(created.json()).toEqual({ status: 'created', id: '7', file: 'task-7 - X.md' });
+    const bad = harness({
+      createTask: async () => {
+        throw new TpError('Task id 7 exists: /srv/tp/backlog/review/task-7 - X.md', {
+          code: 'TASK_INVALID',
+          details: { problems: [{ message: 'see "/srv/tp/backlog/review/task-7.md" and http://x/y/z' }] },
+        });
+      },
+    });
+    const res = await bad.server.app.inject({ method: 'POST', url: '/api/tasks', payload: {} });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).not.toContain('/srv/tp');
+    expect(res.json()).toMatchObject({
+      message: 'Task id 7 exists: task-7 - X.md',
+      problems: [{ message: 'see "task-7.md" and http://x/y/z' }],
+    });
+  });
+});
