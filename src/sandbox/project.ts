@@ -7,6 +7,8 @@ import { createSandbox, type ProcessSandbox } from './process-sandbox.js';
 export interface ProjectPaths {
   /** The config file's folder (holds `.env`). */
   baseDir: string;
+  /** config.json, when there is one (it may hold `webhook.apiToken`). */
+  configPath?: string | undefined;
   /** `store.path`, resolved. */
   storePath: string;
   /** The logs folder, resolved. */
@@ -18,9 +20,11 @@ export interface ProjectPaths {
 }
 
 /**
- * The paths hidden in every sandbox of a project: `.env`, the state folder, logs, and the whole
- * repos folder (every cache repository, worktree, per-task repository and prompt). The run's
- * own worktree (writable), its cache repository and its prompt file (read-only) are shown again.
+ * The paths hidden in every sandbox of a project: `.env`, config.json, the state folder, logs,
+ * and the whole repos folder (every cache repository, worktree, per-task repository and prompt).
+ * The run's own worktree (writable), its cache repository and its prompt file (read-only) are
+ * shown again. The rest of the project folder stays readable: a worktree below it may resolve
+ * tools (`node_modules`) from there, as it did before the sandbox.
  */
 export function projectHidePaths(p: ProjectPaths): string[] {
   const stateDir = path.dirname(p.storePath);
@@ -29,7 +33,8 @@ export function projectHidePaths(p: ProjectPaths): string[] {
     path.resolve(stateDir) === path.resolve(p.baseDir)
       ? ['', '-wal', '-shm', '-journal'].map((s) => `${p.storePath}${s}`)
       : [stateDir];
-  return [path.join(p.baseDir, '.env'), ...state, p.logDir, p.reposDir, p.promptDir].map((x) =>
+  const config = p.configPath ? [p.configPath] : [];
+  return [path.join(p.baseDir, '.env'), ...config, ...state, p.logDir, p.reposDir, p.promptDir].map((x) =>
     path.resolve(x),
   );
 }
@@ -40,7 +45,7 @@ export function projectHidePaths(p: ProjectPaths): string[] {
  * when it is set.
  */
 export function createProjectSandbox(loaded: LoadedConfig, promptDir: string): ProcessSandbox {
-  const { config, baseDir, env } = loaded;
+  const { config, baseDir, env, configPath } = loaded;
   const abs = (p: string) => path.resolve(baseDir, p);
   return createSandbox({
     mode: config.sandbox.mode,
@@ -48,6 +53,7 @@ export function createProjectSandbox(loaded: LoadedConfig, promptDir: string): P
     env,
     hide: projectHidePaths({
       baseDir,
+      configPath,
       storePath: abs(config.store.path),
       logDir: logDirectory(baseDir, config.logging.directory),
       reposDir: abs(config.folders.repos),

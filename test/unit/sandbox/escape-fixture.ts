@@ -60,6 +60,7 @@ export function makeSandboxProject(): SandboxProject {
   const root = mkdtempSync('/var/tmp/tp-sbx-');
   const token = `tok-${randomBytes(12).toString('hex')}`;
   writeFileSync(path.join(root, '.env'), `GITEA_TOKEN=${token}\nAWS_SECRET_ACCESS_KEY=${token}-aws\n`);
+  writeFileSync(path.join(root, 'config.json'), JSON.stringify({ webhook: { apiToken: `${token}-api` } }));
   mkdirSync(path.join(root, '.ticket-processor'));
   writeFileSync(path.join(root, '.ticket-processor', 'state.db'), `db holding ${token}`);
   mkdirSync(path.join(root, 'logs'));
@@ -76,6 +77,7 @@ export function makeSandboxProject(): SandboxProject {
   writeFileSync(taskFile, '---\ntitle: fix\n---\n');
   const hide = projectHidePaths({
     baseDir: root,
+    configPath: path.join(root, 'config.json'),
     storePath: path.join(root, '.ticket-processor', 'state.db'),
     logDir: path.join(root, 'logs'),
     reposDir: path.join(root, 'repos'),
@@ -127,6 +129,7 @@ cat "${p.root}/repos/prompts/task-2.md" 2>/dev/null
 echo "PPID-ENV:"; tr '\\0' '\\n' < /proc/$PPID/environ 2>/dev/null
 echo "ALL-ENV:"; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'
 echo "DOTENV:"; cat "${p.root}/.env" 2>/dev/null
+echo "CONFIG:"; cat "${p.root}/config.json" 2>/dev/null
 echo "STATE:"; cat "${p.root}/.ticket-processor/state.db" 2>/dev/null
 echo "LOGS:"; cat "${p.root}/logs/processor.log" 2>/dev/null
 echo "CACHES:"; ls "${p.root}/repos/cache" 2>/dev/null
