@@ -101,6 +101,18 @@ export async function writeNewTask(
   }
   const dir = autoProcess ? app.folders.todo : path.dirname(app.folders.todo);
   const createdAt = new Date().toISOString();
+  const maxBytes = app.loaded.config.processing.maxTaskFileBytes;
+  // Checked before an id is reserved: intake would refuse the file unread anyway.
+  const size = Buffer.byteLength(serializeOriginalTask({ createdAt, ...input }, '0'));
+  if (size > maxBytes) {
+    throw new TpError(
+      `The task would be a ${size}-byte file, larger than processing.maxTaskFileBytes (${maxBytes}).`,
+      {
+        code: 'TASK_INVALID',
+        hint: 'Shorten the description (link to longer material instead), or raise processing.maxTaskFileBytes.',
+      },
+    );
+  }
   for (let tries = 0; ; tries++) {
     const id = await reserveTaskId(app);
     const file = path.join(dir, taskFileName(id, input.title));

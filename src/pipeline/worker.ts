@@ -76,6 +76,8 @@ export class Worker {
         ignoreInitial: true,
         depth: 1,
         awaitWriteFinish: false,
+        // A symlink in the task folder is refused, not watched: its target may be anywhere.
+        followSymlinks: false,
       });
       const onFile = (file: string) => {
         if (this.deps.source.isCandidate(file)) void this.inspect(file);

@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
+import { writeNewTask } from '../../src/cli/task-files.js';
 import { loadConfig } from '../../src/config/index.js';
 import { FolderSource } from '../../src/intake/folder-source.js';
 import { folderContents, gitOut, makeProject, runCli, tmpDir, writeTask } from '../helpers/project.js';
@@ -110,6 +111,35 @@ describe('only regular task files are read', () => {
     });
     const report = errorReport(path.join(root, 'backlog/failed'), 'task-9 - Huge');
     expect(report.error).toMatch(/2097\d{3} bytes.*maxTaskFileBytes.*1048576/);
+  });
+
+  it('while watching, a FIFO and a symlink dropped into todo/ are refused unread and the next task still runs', async () => {
+    const { root } = await makeProject({ agent: { type: 'command', command: WRITE } });
+    const app = await open(root);
+    await app.worker.start({ watch: true });
+    execFileSync('mkfifo', [path.join(root, 'backlog/todo/task-11 - Late fifo.md')]);
+    symlinkSync('/etc/passwd', path.join(root, 'backlog/todo/task-12 - Late link.md'));
+    const deadline = Date.now() + 20_000;
+    while ((folderContents(root).failed ?? []).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    writeTask(root, '13', { title: 'After them' });
+    while ((folderContents(root).review ?? []).length < 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(folderContents(root)).toMatchObject({
+      todo: [],
+      failed: ['task-11 - Late fifo.md', 'task-12 - Late link.md'],
+      review: ['task-13 - After them.md'],
+    });
+  }, 40_000);
+
+  it('writeNewTask (API, create-task) refuses a task larger than the cap before reserving an id', async () => {
+    const { root } = await makeProject();
+    const app = await open(root);
+    await expect(
+      writeNewTask(app, { title: 'Too big', description: 'x'.repeat(1_100_000) }, true),
+    ).rejects.toMatchObject({ code: 'TASK_INVALID', message: expect.stringMatching(/maxTaskFileBytes/) });
+    expect(folderContents(root).todo).toEqual([]);
+    expect((await writeNewTask(app, { title: 'Fine' }, true)).id).toBe('1');
   });
 
   it('FolderSource honours its own size cap and refuses a file that grew past it', async () => {
