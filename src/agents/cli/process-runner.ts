@@ -81,12 +81,10 @@ function groupAlive(pid: number): boolean {
 export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
   const plain = opts.argv ?? (opts.command !== undefined ? ['/bin/sh', '-c', opts.command] : undefined);
   if (!plain || plain.length === 0) throw new TypeError('runProcess needs `command` or a non-empty `argv`');
-  const box = opts.sandbox;
-  const use = box?.use;
-  const argv = use
-    ? use.wrap(plain, { ...box, worktree: box?.worktree ?? opts.cwd, network: box?.network ?? false })
-    : plain;
-  const confined = use?.mode === 'bwrap';
+  // The types require `use`; a caller not yet wired to the project sandbox runs as before.
+  const box = opts.sandbox?.use ? opts.sandbox : undefined;
+  const argv = box ? confine(plain, box, opts.cwd) : plain;
+  const confined = box?.use.mode === 'bwrap';
   const [file, ...args] = argv as [string, ...string[]];
   const grace = opts.killGraceMs ?? DEFAULT_GRACE_MS;
   const tail = new OutputTail(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
@@ -213,6 +211,16 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
     exitCode: code,
     signal: (result.signal as NodeJS.Signals | undefined) ?? exitSignal,
   };
+}
+
+/** The argv under the sandbox; the worktree defaults to the working directory, the network to off. */
+function confine(
+  argv: readonly string[],
+  box: NonNullable<RunProcessOptions['sandbox']>,
+  cwd: string,
+): string[] {
+  const { use, ...where } = box;
+  return use.wrap(argv, { ...where, worktree: where.worktree ?? cwd, network: where.network ?? false });
 }
 
 /**
