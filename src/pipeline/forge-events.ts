@@ -20,7 +20,7 @@ export interface ForgeEventDeps extends CompletionDeps {
 
 /** The one reply a commenter without the right to start runs gets per pull request; it never quotes them. */
 export const NOT_ALLOWED_REPLY =
-  'ticket-processor: thanks for the comment. Follow-up runs can only be started by people with write access to this repository, so nothing was run. A maintainer can repeat the request if it should be done.';
+  'ticket-processor: thanks for the comment. Follow-up runs can only be started by maintainers with write access to this repository (and, where the service limits it further, by the reviewers it is configured to accept), so nothing was run. A maintainer can repeat the request if it should be done.';
 
 type Match = { taskId: string } | { ignored: string };
 
