@@ -1,5 +1,6 @@
 import type { Task } from '../tasks/types.js';
 import { redact } from '../workspace/git.js';
+import { changedFiles } from './check-files.js';
 import { checksReport } from './pr-body.js';
 import { createRunContext, type RunContext, runStages } from './run-context.js';
 import {
@@ -28,7 +29,7 @@ function stepName(ctx: RunContext): string {
 
 /** The reply after a successful run: what was pushed, and the checks as a PR body shows them. */
 function pushedReply(ctx: RunContext): string {
-  const files = ctx.diff.split('\n').filter((l) => l.startsWith('diff --git ')).length;
+  const files = changedFiles(ctx.diff).length;
   const lines = [
     `ticket-processor: pushed ${ctx.commitSha!.slice(0, 10)} to \`${ctx.branch}\` with ${ctx.model} (${files} file(s)). ${ctx.agentResult?.summary ?? ''}`.trimEnd(),
   ];
