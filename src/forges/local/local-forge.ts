@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TpError } from '../../errors/index.js';
 import type { Store } from '../../store/index.js';
-import { git } from '../../workspace/index.js';
+import { git, refuseOptionLike } from '../../workspace/index.js';
 import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
 
 export interface LocalForgeOptions {
@@ -117,6 +117,10 @@ export class LocalForge implements Forge {
     const { name, email } = this.options.author;
     const identity = ['-c', `user.name=${name}`, '-c', `user.email=${email}`];
     const message = `Merge pull request #${pr.number}: ${pr.title}`;
+    // Branch names come from a task's run; a name git would read as an option is refused.
+    refuseOptionLike(pr.base, 'base branch');
+    refuseOptionLike(pr.head, 'branch');
+    refuseOptionLike(remote, 'repository');
     const bare =
       (await git(['rev-parse', '--is-bare-repository'], { cwd: remote }).catch(() => 'true')) === 'true';
     const current = bare
@@ -124,15 +128,17 @@ export class LocalForge implements Forge {
       : await git(['symbolic-ref', '--short', 'HEAD'], { cwd: remote }).catch(() => '');
     if (!bare && current === pr.base) {
       // A non-bare target with the base branch checked out refuses pushes to it: merge in place.
-      await git([...identity, 'merge', '--no-ff', '--no-edit', '-m', message, pr.head], { cwd: remote });
+      await git([...identity, 'merge', '--no-ff', '--no-edit', '-m', message, '--end-of-options', pr.head], {
+        cwd: remote,
+      });
       return;
     }
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'tp-merge-'));
     try {
-      await git(['clone', '--quiet', '--branch', pr.base, remote, tmp], { cwd: os.tmpdir() });
-      await git(['fetch', '--quiet', 'origin', `refs/heads/${pr.head}`], { cwd: tmp });
+      await git(['clone', '--quiet', '--branch', pr.base, '--', remote, tmp], { cwd: os.tmpdir() });
+      await git(['fetch', '--quiet', '--', 'origin', `refs/heads/${pr.head}`], { cwd: tmp });
       await git([...identity, 'merge', '--no-ff', '--no-edit', '-m', message, 'FETCH_HEAD'], { cwd: tmp });
-      await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${pr.base}`], { cwd: tmp });
+      await git(['push', '--quiet', '--', 'origin', `HEAD:refs/heads/${pr.base}`], { cwd: tmp });
     } catch (err) {
       throw new TpError(`Merging ${pr.head} into ${pr.base} failed: ${(err as Error).message}`, {
         code: 'FORGE_CONFLICT',
