@@ -21,6 +21,7 @@ import { branchName } from './pipeline/template.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { PriorityQueue } from './queue/index.js';
+import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { parseBacklogConfig } from './tasks/index.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
@@ -47,6 +48,8 @@ export interface App {
   secrets: string[];
   /** Ollama hosts, breakers and health (undefined for command agents). */
   router: ModelRouter | undefined;
+  /** How agents, run_command and verify commands are confined (`start` prints its warning). */
+  sandbox: ProcessSandbox;
   /**
    * Starts a follow-up run on a task's PR (a reviewer's comment); runs in the background, one
    * at a time per task. Resolves false when the task is not in review.
@@ -77,10 +80,20 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     secrets,
     extra: options.logSink,
   });
+  const promptDir = path.join(folders.repos, 'prompts');
+  // Confinement of agents, run_command and verify commands. Throws CONFIG_INVALID when
+  // sandbox.mode is "bwrap" and bubblewrap cannot run; warns when none is in force.
+  const sandbox = createProjectSandbox(loaded, promptDir);
+  if (sandbox.warning) logs.get('processor').warn({ sandbox: sandbox.mode }, sandbox.warning);
   const store = new SqliteStore(abs(config.store.path));
   attachEventLog(events, logs, store);
 
-  const folderSource = new FolderSource({ folders, extractRegex: config.taskIdFormat.extractRegex });
+  const maxFileBytes = config.processing.maxTaskFileBytes;
+  const folderSource = new FolderSource({
+    folders,
+    extractRegex: config.taskIdFormat.extractRegex,
+    maxFileBytes,
+  });
   await folderSource.ensureFolders();
   await mkdir(folders.repos, { recursive: true });
   const backlogDir = path.resolve(baseDir, config.tasks.backlogDir);
@@ -95,11 +108,14 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
           await readFile(path.join(backlogDir, 'config.yml'), 'utf8').catch(() => ''),
         ),
         inReview: (id) => store.getRun(id)?.state === 'review',
+        maxFileBytes,
       })
     : folderSource;
 
   const configured = config.repository.url ? remoteFromConfig(config.repository.url, baseDir) : undefined;
-  const target = config.repository.perTaskRepo ? undefined : (configured ?? (await gitTopLevel(baseDir)));
+  const target = config.repository.perTaskRepo
+    ? undefined
+    : (configured ?? (await gitTopLevel(baseDir, env)));
   const author = { name: config.git.userName, email: config.git.userEmail };
   const forge = createForge({
     config,
@@ -116,6 +132,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     pushRetries: config.git.pushRetries,
     pushRetryDelayMs: config.git.pushRetryDelay,
     secrets,
+    env,
     log: (l) => gitLog.debug({ args: l.args, elapsedMs: l.durationMs, ok: l.ok }, `git ${l.args[0]}`),
   });
   const targetFor = createTargetResolver({
@@ -128,10 +145,10 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     forge,
     defaultRemote: async (task, baseBranch) => {
       if (config.forge.type !== 'local') return forge.remoteUrl();
-      return target ?? ensurePerTaskRepo(folders.repos, task.id, baseBranch);
+      return target ?? ensurePerTaskRepo(folders.repos, task.id, baseBranch, env);
     },
   });
-  const agent = options.agent ?? createAgent(config, env, logs.get('processor'));
+  const agent = options.agent ?? createAgent(config, env, logs.get('processor'), sandbox);
   const onAttemptFailed = (a: FailureAttempt & { taskId: string }) =>
     events.emit('attempt.failed', {
       taskId: a.taskId,
@@ -189,7 +206,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     events,
     logger: logs.get('processor'),
     targetFor,
-    promptDir: path.join(folders.repos, 'prompts'),
+    promptDir,
+    sandbox,
     secrets,
     env,
   };
@@ -240,6 +258,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     target,
     secrets,
     router,
+    sandbox,
     startFollowUp,
     async followUpsIdle() {
       await Promise.allSettled(followUps.values());

@@ -35,6 +35,9 @@ function ollamaHealth(router: ModelRouter): OllamaHealthReport {
 export async function startCommand(io: CliIo, opts: StartOptions): Promise<number> {
   const loaded = load(io, opts);
   const app = await createApp(loaded);
+  if (app.sandbox.warning) io.err(`warning: ${app.sandbox.warning}`);
+  else if (app.sandbox.mode === 'none')
+    io.err('warning: sandbox.mode is "none": agents, run_command and verify commands run unconfined.');
   const { config } = loaded;
   const detach = attachProgress(app.events, io);
   let server: TpServer | undefined;

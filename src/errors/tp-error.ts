@@ -7,11 +7,19 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'TASK_INVALID'
   | 'TASK_DEPENDENCY_FAILED'
+  /** A task file whose id belongs to another task file or run. */
+  | 'TASK_DUPLICATE_ID'
+  /** A task's `repo:` outside `repository.allowed`. */
+  | 'TASK_REPO_NOT_ALLOWED'
+  /** A task's `baseBranch:` outside `repository.allowedBaseBranches`. */
+  | 'TASK_BASE_NOT_ALLOWED'
   | 'AGENT_FAILED'
   | 'AGENT_TIMEOUT'
   | 'AGENT_NO_CHANGES'
   | 'AGENT_NOT_FOUND'
   | 'AGENT_BUDGET'
+  /** The change touches `.git`, `.gitmodules`, hook folders or `.gitattributes` drivers. */
+  | 'AGENT_PROTECTED_PATH'
   | 'VERIFY_FAILED'
   | 'SECRET_DETECTED'
   | 'GIT_FAILED'

@@ -13,15 +13,7 @@ import type { Task } from '../tasks/types.js';
 import { isTempFile, writeFileAtomic } from './atomic.js';
 import { fileStem } from './folder-source.js';
 import { DEFAULT_MAX_TASK_FILE_BYTES, readTaskFile } from './safe-read.js';
-import {
-  type FailureReport,
-  type ReadResult,
-  type ReviewInfo,
-  type SameIdFile,
-  TASK_DUPLICATE_ID,
-  type TaskSource,
-  type TaskState,
-} from './types.js';
+import type { FailureReport, ReadResult, ReviewInfo, SameIdFile, TaskSource, TaskState } from './types.js';
 
 export interface BacklogSourceOptions {
   /** `backlog/tasks`. */
@@ -199,7 +191,7 @@ export class BacklogSource implements TaskSource {
     const out: SameIdFile[] = [];
     for (const t of await this.all()) {
       if (t.task?.id !== taskId || path.resolve(t.file) === path.resolve(file)) continue;
-      if (t.state === 'failed' && (await this.failureReport(t.file))?.code === TASK_DUPLICATE_ID) continue;
+      if (t.state === 'failed' && (await this.failureReport(t.file))?.code === 'TASK_DUPLICATE_ID') continue;
       out.push({ file: t.file, state: t.state });
     }
     return out;

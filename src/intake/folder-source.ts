@@ -5,15 +5,7 @@ import { TpError } from '../errors/index.js';
 import { parseOriginalTask, taskIdFromFileName } from '../tasks/index.js';
 import { isTempFile, writeFileAtomic } from './atomic.js';
 import { DEFAULT_MAX_TASK_FILE_BYTES, readTaskFile } from './safe-read.js';
-import {
-  type FailureReport,
-  type ReadResult,
-  type ReviewInfo,
-  type SameIdFile,
-  TASK_DUPLICATE_ID,
-  type TaskSource,
-  type TaskState,
-} from './types.js';
+import type { FailureReport, ReadResult, ReviewInfo, SameIdFile, TaskSource, TaskState } from './types.js';
 
 export interface FolderSourceOptions {
   folders: Record<TaskState, string>;
@@ -179,7 +171,7 @@ export class FolderSource implements TaskSource {
       throw new TpError(
         `Cannot move ${path.basename(file)} to ${state}/: a file of the same name is already there, and it is not replaced.`,
         {
-          code: TASK_DUPLICATE_ID,
+          code: 'TASK_DUPLICATE_ID',
           retryable: false,
           taskId: taskIdFromFileName(path.basename(file), this.options.extractRegex),
           hint: `Two task files share a name (and so an id). Rename one to a free id, then move it back to the todo folder.`,
@@ -200,7 +192,7 @@ export class FolderSource implements TaskSource {
       for (const other of await this.list(state)) {
         if (path.resolve(other) === path.resolve(file)) continue;
         if (taskIdFromFileName(path.basename(other), this.options.extractRegex) !== taskId) continue;
-        if (state === 'failed' && (await this.failureCode(other)) === TASK_DUPLICATE_ID) continue;
+        if (state === 'failed' && (await this.failureCode(other)) === 'TASK_DUPLICATE_ID') continue;
         out.push({ file: other, state });
       }
     }

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/index.js';
 import { failureFiles } from '../pipeline/failure.js';
 import type { Store } from '../store/index.js';
 import type { TaskProblem } from '../tasks/types.js';
-import { type ReadResult, TASK_DUPLICATE_ID, type TaskSource } from './types.js';
+import type { ReadResult, TaskSource } from './types.js';
 
 export interface RejectionDeps {
   source: TaskSource;
@@ -67,7 +67,7 @@ export class IntakeRejections {
     const error = new TpError(
       `Task id ${taskId} of ${name} already belongs to ${owner}. Two tickets with one id would share a branch and a pull request, so ${name} was not processed.`,
       {
-        code: TASK_DUPLICATE_ID,
+        code: 'TASK_DUPLICATE_ID',
         taskId,
         hint: `Rename ${name} to a free id (\`ticket-processor create-task\` picks one), then move it back to the todo folder.`,
       },
@@ -79,7 +79,7 @@ export class IntakeRejections {
   /** An unexpected error while reading, resuming or claiming one file (a vanished file is not one). */
   async unreadable(file: string, err: unknown): Promise<void> {
     if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return;
-    if (TpError.isInstance(err) && err.code === TASK_DUPLICATE_ID) {
+    if (TpError.isInstance(err) && err.code === 'TASK_DUPLICATE_ID') {
       await this.fail(file, err.taskId, err, { errorType: 'rejected', stage: 'validate' });
       return;
     }

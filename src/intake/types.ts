@@ -1,11 +1,4 @@
-import type { ErrorCode } from '../errors/index.js';
 import type { Task, TaskFormat, TaskProblem } from '../tasks/types.js';
-
-/**
- * A task file whose id (or name) already belongs to another task file or run. Typed through
- * `string` because `ErrorCode` (src/errors) does not list it yet; drop the cast once it does.
- */
-export const TASK_DUPLICATE_ID = 'TASK_DUPLICATE_ID' as string as ErrorCode;
 
 /** The folder (or Backlog.md state) a task is in, as a user sees it. */
 export type TaskState = 'todo' | 'doing' | 'review' | 'failed' | 'completed';

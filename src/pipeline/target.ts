@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { TpError } from '../errors/index.js';
 import type { Forge, PushAuth } from '../forges/types.js';
 import type { Task } from '../tasks/types.js';
-import { TASK_BASE_NOT_ALLOWED, TASK_REPO_NOT_ALLOWED } from './error-codes.js';
 
 /** Where a run's branch goes, and with which credentials. */
 export interface TaskTarget {
@@ -114,7 +113,7 @@ export function createTargetResolver(policy: TargetPolicy): (task: Task) => Prom
       throw new TpError(
         `Task ${task.id} asks for base branch "${task.baseBranch}", which is not allowed (allowed: ${bases.join(', ')}).`,
         {
-          code: TASK_BASE_NOT_ALLOWED,
+          code: 'TASK_BASE_NOT_ALLOWED',
           retryable: false,
           hint: 'Remove baseBranch from the task, or add the branch to repository.allowedBaseBranches in config.json and retry.',
         },
@@ -134,7 +133,7 @@ export function createTargetResolver(policy: TargetPolicy): (task: Task) => Prom
         throw new TpError(
           `Task ${task.id} names repository ${JSON.stringify(wanted.slice(0, 200))}, which is not in repository.allowed.`,
           {
-            code: TASK_REPO_NOT_ALLOWED,
+            code: 'TASK_REPO_NOT_ALLOWED',
             retryable: false,
             hint: 'Remove repo from the task, or add the repository (URL or path) to repository.allowed in config.json and retry.',
           },

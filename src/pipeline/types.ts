@@ -4,6 +4,7 @@ import type { EventBus } from '../events/index.js';
 import type { Forge } from '../forges/types.js';
 import type { FailureAttempt, TaskSource } from '../intake/types.js';
 import type { Logger } from '../observability/index.js';
+import type { ProcessSandbox } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
 import type { Workspace } from '../workspace/index.js';
@@ -47,6 +48,8 @@ export interface PipelineDeps {
   /** Where prompt files are written (outside any worktree). */
   promptDir: string;
   secrets: string[];
-  /** Base environment of checks run in the worktree (secrets are scrubbed before use). */
+  /** The service's environment; children get only its allow-listed part (`buildChildEnv`). */
   env: Record<string, string | undefined>;
+  /** Confinement of verify commands (agents get it through `createAgent`). */
+  sandbox: ProcessSandbox;
 }

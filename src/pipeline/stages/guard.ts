@@ -2,7 +2,6 @@ import { lstat, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { classify, TpError } from '../../errors/index.js';
 import { protectedPathViolations } from '../../review/index.js';
-import { AGENT_PROTECTED_PATH } from '../error-codes.js';
 import type { RunContext } from '../run-context.js';
 
 const GIT_LINK_VIOLATION = '.git (the worktree link to its repository was replaced)';
@@ -32,7 +31,7 @@ export function protectedPathError(violations: readonly string[]): TpError {
   return new TpError(
     `The change touches protected git paths: ${shown.join('; ')}${violations.length > shown.length ? '; …' : ''}.`,
     {
-      code: AGENT_PROTECTED_PATH,
+      code: 'AGENT_PROTECTED_PATH',
       retryable: false,
       hint: 'Nothing was committed or pushed. Agents may not change .git, .gitmodules, git hooks or the diff/filter/merge drivers in .gitattributes; make such a change by hand.',
     },
@@ -47,7 +46,7 @@ export function gitLinkError(): TpError {
 /** The error a failed run reports: a replaced `.git` wins over whatever the attempt failed with. */
 export function runError(ctx: RunContext, raw: unknown): TpError {
   const error = classify(raw);
-  return ctx.gitLinkReplaced && error.code !== AGENT_PROTECTED_PATH ? gitLinkError() : error;
+  return ctx.gitLinkReplaced && error.code !== 'AGENT_PROTECTED_PATH' ? gitLinkError() : error;
 }
 
 /**

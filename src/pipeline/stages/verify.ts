@@ -5,11 +5,13 @@ import { checkGitLink, gitLinkError } from './guard.js';
 
 /** Runs `verify.commands` once in the run's worktree. */
 function check(ctx: RunContext): Promise<VerifyResult[]> {
-  const { config, env, secrets } = ctx.deps;
+  const { config, env, secrets, sandbox } = ctx.deps;
   return runVerify({
     commands: config.verify.commands,
     cwd: ctx.wt!.dir,
     env,
+    envNames: config.agent.env,
+    sandbox,
     timeoutMs: config.agent.timeoutMs ?? config.ollama.timeout,
     signal: ctx.signal,
     secrets,

@@ -38,7 +38,12 @@ const AGENT =
 describe('kill -9 at any point, then start again', () => {
   for (const point of ['agent', 'push-before-ref-update', 'push-after-ref-update'] as const) {
     it(`leaves every task in exactly one folder, one commit and one PR each (killed during ${point})`, async () => {
-      const { root, remote } = await makeProject({ agent: { type: 'command', command: AGENT } });
+      const { root, remote } = await makeProject({
+        agent: { type: 'command', command: AGENT, env: ['MARK', 'SLEEP_IN_AGENT'] },
+        // The agent leaves marks outside its worktree so the test knows when to kill; a sandbox
+        // would (rightly) stop that. Confinement is tested in test/security/.
+        sandbox: { mode: 'none' },
+      });
       const mark = path.join(root, 'marks');
       mkdirSync(mark);
       for (const id of ['1', '2', '3'])

@@ -36,12 +36,14 @@ const NEEDLES: Needle[] = [
   { label: 'GITEA_WEBHOOK_SECRET', value: HOOK_SECRET },
 ];
 
-// Task 1 writes a file; task 2 prints the (scrubbed) env variable and a token it found on
-// disk, then fails, so its output has to be redacted on the way into error.log/error.json.
+// Task 1 writes a file; task 2 prints the env variable (not passed), a file under the service's
+// /tmp (hidden by the sandbox), and a token it was handed through an `agent.env` name, then
+// fails, so its output has to be redacted on the way into error.log/error.json.
 const AGENT = [
   'if [ "$TP_TASK_ID" = 2 ]; then',
   '  echo "env says [$GITEA_TOKEN]";',
-  '  echo "found token: $(cat "$E2E_LEAK_FILE")";',
+  '  echo "disk says [$(cat "$E2E_LEAK_FILE" 2>/dev/null)]";',
+  '  echo "found token: $E2E_FOUND";',
   '  exit 1;',
   'fi;',
   'echo "change $TP_TASK_ID" > "file-$TP_TASK_ID.txt"',
@@ -65,7 +67,7 @@ function makeGiteaProject(fake: FakeGitea, over: Record<string, unknown> = {}): 
   const config = {
     forge: { type: 'gitea', url: fake.url, owner: OWNER, repo: REPO },
     repository: { baseBranch: 'main' },
-    agent: { type: 'command', command: AGENT, timeoutMs: 20_000 },
+    agent: { type: 'command', command: AGENT, timeoutMs: 20_000, env: ['E2E_LEAK_FILE', 'E2E_FOUND'] },
     webhook: { enabled: true, port: 0 },
     git: { pushRetryDelay: 10 },
     ollama: { retryDelay: 10 },
@@ -133,6 +135,7 @@ describe('e2e: `start` with forge.type gitea against the fake Gitea', () => {
       GITEA_TOKEN: TOKEN,
       GITEA_WEBHOOK_SECRET: HOOK_SECRET,
       E2E_LEAK_FILE: leakFile,
+      E2E_FOUND: TOKEN,
     });
     let stopped = false;
     try {
@@ -233,6 +236,7 @@ describe('e2e: `start` with forge.type gitea against the fake Gitea', () => {
         'utf8',
       );
       expect(errorLog).toContain('env says []');
+      expect(errorLog).toContain('disk says []');
       expect(errorLog).toMatch(/found token: \S/);
       expect(JSON.parse(errorJson)).toMatchObject({ taskId: '2', code: 'AGENT_FAILED' });
       expect(JSON.parse(errorJson).outputTail).toMatch(/found token: \S/);

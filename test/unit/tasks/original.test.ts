@@ -299,7 +299,11 @@ describe('parseOriginalTask: problems carry file line numbers', () => {
 
   it('reports a YAML alias bomb as a problem at the first alias, instead of throwing', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [prev, cur] of [['a', 'b'], ['b', 'c'], ['c', 'd']])
+    for (const [prev, cur] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+    ])
       levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     const res = parse(fm('title: Bomb', ...levels));
     expect(res.ok).toBe(false);
