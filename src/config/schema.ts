@@ -143,7 +143,7 @@ const webhookSchema = z
       .string()
       .optional()
       .describe(
-        'Bearer token that POST /api/tasks requires; env TP_API_TOKEN overrides. Required when `host` is not a loopback address.',
+        'Bearer token that POST /api/tasks requires; env TP_API_TOKEN overrides. Without one, the API answers 403 when `host` is not a loopback address.',
       ),
     allowedHosts: z
       .array(z.string())
