@@ -5,19 +5,28 @@ import path from 'node:path';
 /** Prefix of temp files; watchers ignore names starting with it. */
 export const TEMP_PREFIX = '.tp-tmp-';
 
-/** Writes a file so readers see either the old or the new content, never a torn one (temp + fsync + rename). */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+/** Writes `data` to a fresh temp file beside `file` and fsyncs it; returns the temp path. */
+async function writeTemp(file: string, data: string | Buffer): Promise<string> {
   const tmp = path.join(
     path.dirname(file),
     `${TEMP_PREFIX}${path.basename(file)}.${randomBytes(4).toString('hex')}`,
   );
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'wx');
   try {
     await fh.writeFile(data);
     await fh.sync();
-  } finally {
+  } catch (err) {
     await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
   }
+  await fh.close();
+  return tmp;
+}
+
+/** Writes a file so readers see either the old or the new content, never a torn one (temp + fsync + rename). */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  const tmp = await writeTemp(file, data);
   try {
     await rename(tmp, file);
   } catch (err) {
@@ -33,26 +42,13 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
  * place.
  */
 export async function writeFileExclusive(file: string, data: string | Buffer): Promise<void> {
-  const tmp = path.join(
-    path.dirname(file),
-    `${TEMP_PREFIX}${path.basename(file)}.${randomBytes(4).toString('hex')}`,
-  );
-  const fh = await open(tmp, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const tmp = await writeTemp(file, data);
   try {
     await link(tmp, file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') {
-      await rm(tmp, { force: true });
-      throw err;
-    }
     await rm(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
     const direct = await open(file, 'wx');
     try {
       await direct.writeFile(data);

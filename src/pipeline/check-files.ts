@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseDiff } from '../review/index.js';
 
 /*
  * Which files define the checks a change is judged by. A change that edits one of them may
@@ -168,62 +169,7 @@ export function checkDefiningFiles(changed: readonly string[], verifyCommands: r
   );
 }
 
-/** Undoes git's C-style quoting of a path (`"a/\303\244.txt"`). */
-function unquote(p: string): string {
-  if (!p.startsWith('"')) return p;
-  const bytes: number[] = [];
-  const body = p.slice(1, -1);
-  const simple: Record<string, string> = {
-    n: '\n',
-    t: '\t',
-    '"': '"',
-    '\\': '\\',
-    a: '\x07',
-    b: '\b',
-    f: '\f',
-    r: '\r',
-    v: '\v',
-  };
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (c !== '\\') {
-      bytes.push(...Buffer.from(c));
-      continue;
-    }
-    const oct = /^[0-7]{3}/.exec(body.slice(i + 1));
-    if (oct) {
-      bytes.push(Number.parseInt(oct[0], 8));
-      i += 3;
-    } else {
-      bytes.push(...Buffer.from(simple[body[i + 1] ?? ''] ?? body[i + 1] ?? ''));
-      i += 1;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** Every path a unified diff touches (old and new names of renames and copies included). */
 export function changedFiles(diff: string): string[] {
-  const out = new Set<string>();
-  // File names are read from header lines only: a hunk line can look like `--- a/x` too.
-  let header = false;
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('diff --git ')) {
-      header = true;
-      const same = /^diff --git a\/(.+) b\/\1$/.exec(line);
-      if (same) out.add(same[1]!);
-      continue;
-    }
-    if (!header) continue;
-    if (line.startsWith('@@')) {
-      header = false;
-      continue;
-    }
-    const m =
-      /^(?:---|\+\+\+) (?:a|b)\/(.+?)\t?$/.exec(line) ??
-      /^(?:---|\+\+\+) "(?:a|b)\/(.+)"$/.exec(line)?.map((g, i) => (i === 1 ? `"${g}"` : g)) ??
-      /^(?:rename|copy) (?:from|to) (.+)$/.exec(line);
-    if (m?.[1]) out.add(unquote(m[1]));
-  }
-  return [...out];
+  return [...new Set(parseDiff(diff).flatMap((f) => f.paths))];
 }

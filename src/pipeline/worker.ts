@@ -85,6 +85,9 @@ export class Worker {
       this.watcher.on('add', onFile).on('change', onFile);
       this.watcher.on('error', (err) => this.deps.logger.error({ err }, 'watcher error'));
       await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
+      // A file written between the scan above and the watcher being ready (an API request
+      // answered while start-up ran) raised no event: look once more. inspect() is idempotent.
+      for (const file of await this.deps.source.listPending()) void this.inspect(file);
     }
     this.schedule();
   }
