@@ -47,15 +47,21 @@ export class SqliteStore implements Store {
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // Before anything that takes a lock: several processes may open a new database at once.
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    const version = Number(this.db.pragma('user_version', { simple: true }));
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    // The version is read inside an IMMEDIATE transaction (write lock first), so two processes
+    // never both apply the same step ("table runs already exists").
+    const step = this.db.transaction((): boolean => {
+      const v = Number(this.db.pragma('user_version', { simple: true }));
+      if (v >= MIGRATIONS.length) return false;
+      this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${v + 1}`);
+      return true;
+    });
+    while (step.immediate()) {
+      // one migration per transaction, until the schema is current
     }
   }
 
