@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyEdits, RepoIndex, Sandbox } from '../../src/agents/builtin/index.js';
+import { applyEdits } from '../../src/agents/builtin/index.js';
 import { runTool, type ToolContext } from '../../src/agents/builtin/tools.js';
-import { tempTree } from '../unit/agents-builtin/helpers.js';
+import { tempTree, toolContext } from '../unit/agents-builtin/helpers.js';
 
 /**
  * Finding 2 of issue 9, last part: the built-in agent's write tools must not write what
@@ -17,17 +17,7 @@ let ctx: ToolContext;
 beforeEach(async () => {
   tree = await tempTree();
   writeFileSync(path.join(tree.repo, 'README.md'), '# x\n');
-  ctx = {
-    sandbox: new Sandbox(tree.repo),
-    index: new RepoIndex(tree.repo),
-    allowRules: [],
-    allowList: [],
-    commandTimeoutMs: 1_000,
-    env: {},
-    signal: new AbortController().signal,
-    maxResultChars: 4_000,
-    changed: new Set(),
-  };
+  ctx = toolContext(tree.repo);
 });
 afterEach(() => tree.cleanup());
 

@@ -1,26 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { writeNewTask } from '../../src/cli/task-files.js';
-import { loadConfig } from '../../src/config/index.js';
 import { FolderSource } from '../../src/intake/folder-source.js';
+import { openAppsClosedAfterEach } from '../helpers/apps.js';
 import { folderContents, gitOut, makeProject, runCli, tmpDir, writeTask } from '../helpers/project.js';
 
 // Finding 10 (second bullet): a FIFO in todo/ hung start-up, four of them used up libuv's
 // thread pool; symlinks were followed out of the task folders; task files had no size cap.
 
-const apps: App[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.close();
-});
-
-async function open(root: string): Promise<App> {
-  const app = await createApp(loadConfig({ cwd: root, env: {} }));
-  apps.push(app);
-  return app;
-}
+const open = openAppsClosedAfterEach();
 
 const WRITE = 'echo "done $TP_TASK_ID" > "file-$TP_TASK_ID.txt"';
 

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RepoIndex, Sandbox } from '../../src/agents/builtin/index.js';
 import { runTool, type ToolContext } from '../../src/agents/builtin/tools.js';
-import { tempTree } from '../unit/agents-builtin/helpers.js';
+import { tempTree, toolContext } from '../unit/agents-builtin/helpers.js';
 
 /**
  * Finding 10, first part: the model's regex `^(a+)+$` on a line of 29 `a`s blocked the event
@@ -17,18 +16,7 @@ beforeEach(async () => {
   tree = await tempTree();
   writeFileSync(path.join(tree.repo, 'evil.txt'), `${'a'.repeat(40)}!\n`);
   writeFileSync(path.join(tree.repo, 'ok.ts'), 'export const answer = 42;\n');
-  ctx = {
-    sandbox: new Sandbox(tree.repo),
-    index: new RepoIndex(tree.repo),
-    allowRules: [],
-    allowList: [],
-    commandTimeoutMs: 1_000,
-    env: {},
-    signal: new AbortController().signal,
-    maxResultChars: 4_000,
-    changed: new Set(),
-    searchTimeoutMs: 1_000,
-  };
+  ctx = toolContext(tree.repo, { searchTimeoutMs: 1_000 });
 });
 afterEach(() => tree.cleanup());
 

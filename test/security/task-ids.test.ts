@@ -1,27 +1,17 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { writeNewTask } from '../../src/cli/task-files.js';
-import { loadConfig } from '../../src/config/index.js';
 import { FolderSource } from '../../src/intake/folder-source.js';
 import type { FailureReport } from '../../src/intake/types.js';
 import { SqliteStore } from '../../src/store/index.js';
+import { openAppsClosedAfterEach } from '../helpers/apps.js';
 import { folderContents, gitOut, makeProject, runCli, tmpDir, writeTask } from '../helpers/project.js';
 
 // Finding 9: 8 concurrent `POST /api/tasks` got ids 21 (3×) and 22 (5×) and lost files; a
 // second ticket reusing an id rode on the first ticket's PR; a new file overwrote one in review/.
 
-const apps: App[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.close();
-});
-
-async function open(root: string): Promise<App> {
-  const app = await createApp(loadConfig({ cwd: root, env: {} }));
-  apps.push(app);
-  return app;
-}
+const open = openAppsClosedAfterEach();
 
 const WRITE = 'echo "work of $TP_TASK_ID" > "file-$TP_TASK_ID.txt"';
 const idOf = (name: string) => /^task-(\d+)/.exec(name)?.[1];
@@ -89,7 +79,6 @@ describe('duplicate ids are refused', () => {
     expect(folderContents(root).review).toEqual(['task-5 - First ticket.md']);
     const firstHead = gitOut(['rev-parse', 'task-5'], remote);
     await app.close();
-    apps.length = 0;
 
     writeTask(root, '5', { title: 'Second ticket' });
     app = await open(root);

@@ -1,23 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import { describe, expect, it } from 'vitest';
+import { openAppsClosedAfterEach } from '../helpers/apps.js';
 import { folderContents, makeProject, writeTask } from '../helpers/project.js';
 
 // Finding 10 (third bullet): an alias bomb threw inside the YAML parser; the task stayed in
 // todo/ or doing/, and a bomb in doing/ made the start-up resume throw.
 
-const apps: App[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.close();
-});
-
-async function open(root: string): Promise<App> {
-  const app = await createApp(loadConfig({ cwd: root, env: {} }));
-  apps.push(app);
-  return app;
-}
+const open = openAppsClosedAfterEach();
 
 /** "Billion laughs": nine levels of nine aliases, 9^9 strings once expanded. */
 function aliasBomb(title: string): string {

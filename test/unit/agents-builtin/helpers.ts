@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RepoIndex, Sandbox } from '../../../src/agents/builtin/index.js';
+import type { ToolContext } from '../../../src/agents/builtin/tools.js';
 
 /** A fresh temp directory with a `repo/` worktree inside and room for "outside" files next to it. */
 export async function tempTree(): Promise<{ base: string; repo: string; cleanup: () => Promise<void> }> {
@@ -9,4 +11,20 @@ export async function tempTree(): Promise<{ base: string; repo: string; cleanup:
   const { mkdir } = await import('node:fs/promises');
   await mkdir(repo);
   return { base, repo, cleanup: () => rm(base, { recursive: true, force: true }) };
+}
+
+/** A tool context over `repo` with no commands allowed and small limits; `over` replaces fields. */
+export function toolContext(repo: string, over: Partial<ToolContext> = {}): ToolContext {
+  return {
+    sandbox: new Sandbox(repo),
+    index: new RepoIndex(repo),
+    allowRules: [],
+    allowList: [],
+    commandTimeoutMs: 1_000,
+    env: {},
+    signal: new AbortController().signal,
+    maxResultChars: 4_000,
+    changed: new Set(),
+    ...over,
+  };
 }
