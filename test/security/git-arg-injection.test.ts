@@ -3,8 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TpError } from '../../src/errors/index.js';
-import { type PreparedWorktree, Workspace } from '../../src/workspace/index.js';
+import type { PreparedWorktree, Workspace } from '../../src/workspace/index.js';
 import { makeProject } from '../helpers/project.js';
+import { testWorkspace } from '../helpers/workspace.js';
 
 /**
  * Issue 9, finding 1 (git part): a repository, branch or sha that starts with `-` must never
@@ -21,15 +22,7 @@ beforeEach(async () => {
   ({ root, remote } = await makeProject());
   pwned = path.join(root, 'pwned');
   evil = `--upload-pack=touch ${pwned};@x`;
-  ws = new Workspace({
-    reposDir: path.join(root, 'repos'),
-    author: { name: 'A', email: 'a@b' },
-    signCommits: false,
-    pushRetries: 1,
-    pushRetryDelayMs: 1,
-    secrets: [],
-    env: process.env,
-  });
+  ws = testWorkspace(root);
 });
 
 /** The call fails with a clear refusal naming the value, and nothing ran. */

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, Workspace } from '../../src/workspace/index.js';
+import { git } from '../../src/workspace/index.js';
 import { makeProject } from '../helpers/project.js';
+import { testWorkspace } from '../helpers/workspace.js';
 
 /**
  * Issue 9, finding 2 (git part): every git process gets a minimal environment (allow-list),
@@ -90,12 +91,7 @@ afterAll(() => {
 
 describe('the environment of every git process', () => {
   it('holds no secret, and the auth header only on calls that talk to the remote', async () => {
-    const ws = new Workspace({
-      reposDir: path.join(root, 'repos'),
-      author: { name: 'A', email: 'a@b' },
-      signCommits: false,
-      pushRetries: 1,
-      pushRetryDelayMs: 1,
+    const ws = testWorkspace(root, {
       secrets: [TOKEN],
       env: {
         ...SECRETS,

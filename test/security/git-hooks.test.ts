@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TpError } from '../../src/errors/index.js';
-import { type PreparedWorktree, Workspace } from '../../src/workspace/index.js';
+import type { PreparedWorktree, Workspace } from '../../src/workspace/index.js';
 import { cleanGit } from '../helpers/clean-git.js';
 import { makeProject } from '../helpers/project.js';
+import { testWorkspace } from '../helpers/workspace.js';
 
 /**
  * Issue 9, finding 2 (git part): hooks that an escaped agent installs in the shared cache
@@ -40,12 +41,7 @@ beforeEach(async () => {
   // Also in this process's environment: the old code handed git all of it.
   process.env.GITEA_TOKEN = TOKEN;
   process.env.AWS_SECRET_ACCESS_KEY = AWS;
-  ws = new Workspace({
-    reposDir: path.join(root, 'repos'),
-    author: { name: 'A', email: 'a@b' },
-    signCommits: false,
-    pushRetries: 1,
-    pushRetryDelayMs: 1,
+  ws = testWorkspace(root, {
     secrets: [TOKEN],
     env: { ...process.env, GITEA_TOKEN: TOKEN, AWS_SECRET_ACCESS_KEY: AWS },
   });

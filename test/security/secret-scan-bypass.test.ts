@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanDiff } from '../../src/review/index.js';
-import { type PreparedWorktree, Workspace } from '../../src/workspace/index.js';
+import type { PreparedWorktree, Workspace } from '../../src/workspace/index.js';
 import { cleanGit } from '../helpers/clean-git.js';
 import { makeProject } from '../helpers/project.js';
+import { testWorkspace } from '../helpers/workspace.js';
 
 /**
  * Issue 9, finding 4: `.gitattributes` `*.cfg -diff` or a NUL byte made git print "Binary
@@ -20,15 +21,7 @@ let wt: PreparedWorktree;
 beforeEach(async () => {
   const project = await makeProject();
   remote = project.remote;
-  ws = new Workspace({
-    reposDir: path.join(project.root, 'repos'),
-    author: { name: 'A', email: 'a@b' },
-    signCommits: false,
-    pushRetries: 1,
-    pushRetryDelayMs: 1,
-    secrets: [],
-    env: process.env,
-  });
+  ws = testWorkspace(project.root);
   wt = await ws.prepare(remote, 'main', 'task-1');
 });
 

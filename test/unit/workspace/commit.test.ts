@@ -1,20 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Workspace } from '../../../src/workspace/index.js';
 import { gitOut, makeProject } from '../../helpers/project.js';
+import { testWorkspace } from '../../helpers/workspace.js';
 
 describe('Workspace.commit', () => {
   it('returns the sha of the new commit on the task branch', async () => {
     const { root, remote } = await makeProject();
-    const ws = new Workspace({
-      reposDir: path.join(root, 'repos'),
-      author: { name: 'A', email: 'a@b' },
-      signCommits: false,
-      pushRetries: 1,
-      pushRetryDelayMs: 1,
-      secrets: [],
-    });
+    const ws = testWorkspace(root);
     const wt = await ws.prepare(remote, 'main', 'task-9');
     writeFileSync(path.join(wt.dir, 'x.txt'), 'x');
     const sha = await ws.commit(wt, 'msg', '9');

@@ -1,21 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Workspace } from '../../../src/workspace/index.js';
 import { makeProject } from '../../helpers/project.js';
+import { testWorkspace } from '../../helpers/workspace.js';
 
 describe('Workspace git log', () => {
   it('names the subcommand first, also for calls inside a worktree (explicit --git-dir)', async () => {
     const { root, remote } = await makeProject();
     const lines: { args: string[]; cwd: string; ok: boolean }[] = [];
-    const ws = new Workspace({
-      reposDir: path.join(root, 'repos'),
-      author: { name: 'A', email: 'a@b' },
-      signCommits: false,
-      pushRetries: 1,
-      pushRetryDelayMs: 1,
-      secrets: [],
-      env: process.env,
+    const ws = testWorkspace(root, {
       log: (l) => lines.push(l),
     });
     const wt = await ws.prepare(remote, 'main', 'task-1');
