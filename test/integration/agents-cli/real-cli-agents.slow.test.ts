@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KiloAgent, OpenCodeAgent, resolveBinary } from '../../../src/agents/cli/index.js';
 import type { Agent, AgentResult } from '../../../src/agents/types.js';
+import { createSandbox } from '../../../src/sandbox/index.js';
 import { type FakeOllama, startFakeOllama } from '../../fixtures/fake-ollama/index.js';
 import { makeInput } from '../../unit/agents-cli/helpers.js';
 
@@ -25,10 +26,23 @@ function toolNames(tools: unknown[] | undefined): string[] {
   return (tools ?? []).map((t) => (t as { function?: { name?: string } }).function?.name ?? '?');
 }
 
+// As in production: each tool runs inside the real bubblewrap sandbox (network shared, so it
+// reaches the fake Ollama; the worktree the only writable place; a private /tmp and HOME).
+const sandboxFor = (env: Record<string, string | undefined>) =>
+  createSandbox({ mode: 'bwrap', bwrapPath: '/usr/bin/bwrap', env, hide: [] });
+
 describe.each([
-  ['kilo', (env: Record<string, string | undefined>) => new KiloAgent({ env, killGraceMs: 2_000 })],
-  ['opencode', (env: Record<string, string | undefined>) => new OpenCodeAgent({ env, killGraceMs: 2_000 })],
-] as const)('real %s CLI against the fake Ollama', (name, make) => {
+  [
+    'kilo',
+    (env: Record<string, string | undefined>) =>
+      new KiloAgent({ env, killGraceMs: 2_000, sandbox: sandboxFor(env) }),
+  ],
+  [
+    'opencode',
+    (env: Record<string, string | undefined>) =>
+      new OpenCodeAgent({ env, killGraceMs: 2_000, sandbox: sandboxFor(env) }),
+  ],
+] as const)('real %s CLI in the sandbox against the fake Ollama', (name, make) => {
   let fake: FakeOllama;
   let root: string;
   let repo: string;
