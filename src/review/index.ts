@@ -1,4 +1,10 @@
 export { type DiffFile, parseDiff } from './diff-parse.js';
-export { HOOK_DIRECTORIES, protectedPathViolations } from './protected-paths.js';
+export {
+  driverAttribute,
+  HOOK_DIRECTORIES,
+  isGitattributes,
+  protectedPathReason,
+  protectedPathViolations,
+} from './protected-paths.js';
 export { redactLikelySecrets, SECRET_RULES, type SecretRule } from './secret-rules.js';
 export { MAX_SCAN_CHARS, type ScanOptions, type SecretFinding, scanDiff } from './secret-scan.js';

@@ -38,11 +38,11 @@ export function protectedPathViolations(diff: string): string[] {
   const out: string[] = [];
   for (const f of parseDiff(diff)) {
     for (const p of f.paths) {
-      const reason = pathReason(p);
+      const reason = protectedPathReason(p);
       if (reason) out.push(`${p}: ${reason}`);
     }
     if (f.gitlink) out.push(`${f.path || '?'}: an embedded repository (gitlink) may not be added or changed`);
-    const attrs = f.paths.filter((p) => baseName(p) === '.gitattributes');
+    const attrs = f.paths.filter(isGitattributes);
     const name = attrs[attrs.length - 1];
     if (name === undefined) continue;
     if (f.binary || f.moved) {
@@ -57,11 +57,17 @@ export function protectedPathViolations(diff: string): string[] {
   return out;
 }
 
+/** Whether `p` names a `.gitattributes` file (any folder, any case). */
+export function isGitattributes(p: string): boolean {
+  return baseName(p) === '.gitattributes';
+}
+
 function baseName(p: string): string {
   return (p.split('/').pop() ?? '').toLowerCase();
 }
 
-function pathReason(p: string): string | undefined {
+/** Why a change to path `p` (relative, `/`-separated) is refused, or undefined when it may change. */
+export function protectedPathReason(p: string): string | undefined {
   const segments = p.toLowerCase().split('/');
   // `.git.` and `git~1` are the same folder on Windows file systems (NTFS trailing dots, 8.3 names).
   if (segments.some((s) => /^\.git[. ]*$/.test(s) || s === 'git~1'))
@@ -74,7 +80,7 @@ function pathReason(p: string): string | undefined {
 }
 
 /** The offending attribute of one `.gitattributes` line, or undefined when the line is harmless. */
-function driverAttribute(line: string): string | undefined {
+export function driverAttribute(line: string): string | undefined {
   const text = line.trim();
   if (text === '' || text.startsWith('#')) return undefined;
   if (text.startsWith('[attr]')) return 'a macro attribute ([attr])';
