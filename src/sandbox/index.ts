@@ -1,4 +1,5 @@
 export { BASE_ENV_NAMES, buildChildEnv, type ChildEnvOptions } from './child-env.js';
+export { findExecutable, isExecutableFile } from './executable.js';
 export {
   cacheFromGitFile,
   createSandbox,

@@ -8,9 +8,10 @@
  * for commands, has no network.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
+import { findExecutable } from './executable.js';
 
 export type SandboxMode = 'bwrap' | 'none';
 
@@ -72,7 +73,7 @@ export function createSandbox(opts: SandboxOptions = {}): ProcessSandbox {
   if (opts.mode === 'none') return noSandbox();
   const env = opts.env ?? {};
   const wanted = opts.bwrapPath ?? 'bwrap';
-  const bin = findExecutable(wanted, env.PATH);
+  const bin = findExecutable(wanted, (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(path.delimiter));
   const problem = bin ? probe(bin) : `\`${wanted}\` was not found`;
   if (problem !== undefined || !bin) {
     if (opts.mode === 'bwrap') {
@@ -88,20 +89,6 @@ export function createSandbox(opts: SandboxOptions = {}): ProcessSandbox {
     );
   }
   return new BwrapSandbox(bin, opts.hide ?? [], env);
-}
-
-/** A name is looked up on PATH like a shell would; a path must be an executable file. */
-function findExecutable(name: string, searchPath: string | undefined): string | undefined {
-  const candidates = name.includes('/')
-    ? [path.resolve(name)]
-    : (searchPath ?? '/usr/local/bin:/usr/bin:/bin').split(':').map((d) => path.join(d || '.', name));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      if (statSync(c).isFile()) return c;
-    } catch {}
-  }
-  return undefined;
 }
 
 /** Runs `true` in a minimal sandbox: bwrap is installed but namespaces may be forbidden (containers). */

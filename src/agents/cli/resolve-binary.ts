@@ -1,6 +1,6 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findExecutable, isExecutableFile } from '../../sandbox/index.js';
 
 export interface ResolveBinaryOptions {
   /** Environment whose `PATH` is searched. */
@@ -11,16 +11,6 @@ export interface ResolveBinaryOptions {
   extraDirs?: readonly string[];
   /** Search `node_modules/.bin` folders above this module (the package's own dev installs). Default true. */
   searchPackageBins?: boolean;
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `node_modules/.bin` folders from this module up to the file-system root, nearest first. */
@@ -45,16 +35,9 @@ export function resolveBinary(name: string, opts: ResolveBinaryOptions): string 
     const p = resolve(opts.explicitPath);
     return isExecutableFile(p) ? p : undefined;
   }
-  if (name.includes('/')) return isExecutableFile(resolve(name)) ? resolve(name) : undefined;
-  const pathDirs = (opts.env.PATH ?? '').split(delimiter).filter((d) => d !== '' && isAbsolute(d));
-  const dirs = [
-    ...pathDirs,
+  return findExecutable(name, [
+    ...(opts.env.PATH ?? '').split(delimiter),
     ...(opts.extraDirs ?? []),
     ...(opts.searchPackageBins === false ? [] : packageBinDirs()),
-  ];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
+  ]);
 }
