@@ -188,8 +188,10 @@ export class FolderSource implements TaskSource {
    */
   async othersWithId(taskId: string, file: string): Promise<SameIdFile[]> {
     const out: SameIdFile[] = [];
-    for (const state of STATES) {
-      for (const other of await this.list(state)) {
+    // On every pickup: the folders are listed together, not one after another.
+    const lists = await Promise.all(STATES.map((state) => this.list(state)));
+    for (const [i, state] of STATES.entries()) {
+      for (const other of lists[i] ?? []) {
         if (path.resolve(other) === path.resolve(file)) continue;
         if (taskIdFromFileName(path.basename(other), this.options.extractRegex) !== taskId) continue;
         if (state === 'failed' && (await this.failureCode(other)) === 'TASK_DUPLICATE_ID') continue;
