@@ -7,4 +7,5 @@ export {
   secretValues,
   unknownKeys,
 } from './load.js';
-export { type Config, type ConfigInput, configSchema } from './schema.js';
+export { type Config, type ConfigInput, configSchema, RESERVED_SECTIONS } from './schema.js';
+export { REVIEW_CATEGORIES, SEVERITIES } from './schema-runs.js';

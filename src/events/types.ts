@@ -28,6 +28,27 @@ export interface TpEvents {
   'task.requeued': TaskEventBase & { reason: string };
   'task.recovered': TaskEventBase & { action: 'resumed' | 'requeued' | 'published' };
   'worker.idle': Record<string, never>;
+  /** Model selection chose the chain of a run; `reason` is the one-line explanation. */
+  'model.selected': TaskEventBase & { strategy: string; model: string; chain: string[]; reason: string };
+  /** One code review finished (each fix round reviews again). */
+  'review.completed': TaskEventBase & {
+    status: 'ok' | 'unavailable';
+    round: number;
+    model?: string;
+    durationMs: number;
+    promptTokens: number;
+    completionTokens: number;
+    /** Findings per severity (all of them, counted or not). */
+    findings: Record<'critical' | 'major' | 'minor' | 'info', number>;
+    /** Why the review is unavailable (status `unavailable`). */
+    error?: string;
+  };
+  /** A lookup in the response cache of deterministic model calls. */
+  'cache.lookup': { purpose: string; hit: boolean; durationMs: number };
+  /** A model was preloaded on a host. */
+  'model.warmed': { host: string; model: string; ok: boolean; durationMs: number; error?: string };
+  /** A task waited longer than its priority's SLA and was raised one priority step. */
+  'task.sla_breached': TaskEventBase & { from: string; to: string; waitedMs: number };
 }
 
 export type PipelineStage =

@@ -68,6 +68,24 @@ export type PullRequestComment = Extract<ForgeEvent, { kind: 'pr.comment' }>;
 /** Who wrote a PR comment, as far as the webhook payload says. */
 export type CommentAuthor = Pick<PullRequestComment, 'author' | 'authorId' | 'authorAssociation'>;
 
+/** A review comment on one line of a pull request's new code. */
+export interface ReviewComment {
+  /** Path in the repository. */
+  path: string;
+  /** Line in the new version of the file; undefined for a comment on the whole file. */
+  line: number | undefined;
+  body: string;
+}
+
+/** A review posted on a pull request: a summary and comments on lines. */
+export interface PullRequestReview {
+  /** Summary (Markdown). */
+  body: string;
+  comments: ReviewComment[];
+  /** The commit the comments refer to (the PR's head); forges that anchor comments need it. */
+  commitSha?: string;
+}
+
 /** A code host that receives branches and pull requests. */
 export interface Forge {
   readonly type: string;
@@ -80,6 +98,12 @@ export interface Forge {
   findPullRequest(head: string, remote?: string): Promise<PullRequest | undefined>;
   openPullRequest(input: OpenPullRequestInput): Promise<PullRequest>;
   comment(prNumber: number, body: string): Promise<void>;
+  /**
+   * Posts a code review: GitHub pull request review comments, Gitea/Forgejo PR reviews, GitLab
+   * discussions, the store for the local forge. A comment on a line the forge cannot anchor
+   * (outside the diff) is folded into the review's body, never dropped.
+   */
+  addReview?(prNumber: number, review: PullRequestReview): Promise<void>;
   merge(prNumber: number): Promise<PullRequest>;
   /**
    * Whether this commenter may start a follow-up run: write access to the repository, as the

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from '../events/index.js';
+import { registerRunMetrics } from './run-metrics.js';
 
 /**
  * Prometheus metrics fed by the lifecycle events (one source of truth). A registry per app,
@@ -57,5 +58,6 @@ export function createMetrics(
   events.on('task.invalid', () => failed.inc({ code: 'TASK_INVALID' }));
   events.on('task.completed', (e) => completed.inc({ via: e.via }));
   events.on('attempt.failed', (e) => attempts.inc({ model: e.model, code: e.code }));
+  registerRunMetrics(events, registry);
   return registry;
 }

@@ -1,2 +1,11 @@
 export { SqliteStore } from './sqlite-store.js';
-export type { AttemptRecord, PullRequestRecord, RunRecord, RunState, Store } from './types.js';
+export type {
+  AttemptRecord,
+  ModelOutcomeRecord,
+  ModelOutcomeStats,
+  PullRequestRecord,
+  ReviewCommentRecord,
+  RunRecord,
+  RunState,
+  Store,
+} from './types.js';

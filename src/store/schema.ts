@@ -62,4 +62,33 @@ export const MIGRATIONS: string[] = [
   // to a commenter who may not start runs) are remembered across restarts.
   `CREATE INDEX runs_pr_number ON runs(pr_number);
    CREATE TABLE notices (key TEXT PRIMARY KEY, created_at TEXT NOT NULL);`,
+  // 3: line comments of the local forge's reviews; the response cache of deterministic model
+  // calls; what each model achieved per task kind (model selection learns from it).
+  `CREATE TABLE review_comments (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     pr_number INTEGER NOT NULL,
+     path TEXT NOT NULL,
+     line INTEGER,
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX review_comments_pr ON review_comments(pr_number);
+   CREATE TABLE model_cache (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX model_cache_created ON model_cache(created_at);
+   CREATE TABLE model_outcomes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     task_id TEXT NOT NULL,
+     model TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     ok INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     tokens INTEGER,
+     recorded_at INTEGER NOT NULL
+   );
+   CREATE INDEX model_outcomes_kind ON model_outcomes(kind, model, recorded_at);`,
 ];

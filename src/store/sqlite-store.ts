@@ -2,7 +2,17 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './schema.js';
-import type { AttemptRecord, PullRequestRecord, RunRecord, RunState, Store } from './types.js';
+import * as extras from './sqlite-extras.js';
+import type {
+  AttemptRecord,
+  ModelOutcomeRecord,
+  ModelOutcomeStats,
+  PullRequestRecord,
+  ReviewCommentRecord,
+  RunRecord,
+  RunState,
+  Store,
+} from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -234,6 +244,30 @@ export class SqliteStore implements Store {
     this.db
       .prepare('INSERT INTO audit (ts, name, task_id, payload) VALUES (?, ?, ?, ?)')
       .run(new Date().toISOString(), name, taskId ?? null, JSON.stringify(payload));
+  }
+
+  addReviewComments(prNumber: number, comments: readonly ReviewCommentRecord[]): void {
+    extras.addReviewComments(this.db, prNumber, comments);
+  }
+
+  listReviewComments(prNumber: number): ReviewCommentRecord[] {
+    return extras.listReviewComments(this.db, prNumber);
+  }
+
+  cacheGet(key: string, now?: number): string | undefined {
+    return extras.cacheGet(this.db, key, now);
+  }
+
+  cachePut(key: string, value: string, options: { ttlMs: number; maxEntries: number; now?: number }): void {
+    extras.cachePut(this.db, key, value, options);
+  }
+
+  recordModelOutcome(outcome: ModelOutcomeRecord): void {
+    extras.recordModelOutcome(this.db, outcome);
+  }
+
+  modelOutcomeStats(sinceMs: number): ModelOutcomeStats[] {
+    return extras.modelOutcomeStats(this.db, sinceMs);
   }
 
   close(): void {

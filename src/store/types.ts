@@ -45,6 +45,38 @@ export interface PullRequestRecord {
   mergedAt: string | undefined;
 }
 
+/** A review comment on one line of a pull request (the local forge keeps them here). */
+export interface ReviewCommentRecord {
+  path: string;
+  /** Line in the new version of the file; undefined for a comment on the whole file. */
+  line: number | undefined;
+  body: string;
+}
+
+/** How one model did on one task: what model selection learns from. */
+export interface ModelOutcomeRecord {
+  taskId: string;
+  /** Canonical model name. */
+  model: string;
+  /** Task kind: a label (`label:bug`) or the classifier's bucket (`size:small`). */
+  kind: string;
+  ok: boolean;
+  durationMs: number;
+  tokens?: number | undefined;
+  /** Epoch ms; default now. */
+  recordedAt?: number;
+}
+
+/** Outcomes of one model on one kind of task, summed. */
+export interface ModelOutcomeStats {
+  model: string;
+  kind: string;
+  successes: number;
+  failures: number;
+  /** Durations of the successful runs, ascending (for percentiles). */
+  durationsMs: number[];
+}
+
 /** Persistence seam. SQLite is the embedded default. */
 export interface Store {
   getRun(taskId: string): RunRecord | undefined;
@@ -69,5 +101,14 @@ export interface Store {
   /** Records a one-time notice under `key`; false when it was recorded before (do not send it again). */
   markNotice(key: string): boolean;
   audit(name: string, taskId: string | undefined, payload: unknown): void;
+  addReviewComments(prNumber: number, comments: readonly ReviewCommentRecord[]): void;
+  listReviewComments(prNumber: number): ReviewCommentRecord[];
+  /** A cached value under `key`, unless it expired. */
+  cacheGet(key: string, now?: number): string | undefined;
+  /** Stores `value` for `ttlMs`; beyond `maxEntries` the oldest entries are dropped. */
+  cachePut(key: string, value: string, options: { ttlMs: number; maxEntries: number; now?: number }): void;
+  recordModelOutcome(outcome: ModelOutcomeRecord): void;
+  /** Outcomes recorded since `sinceMs` (epoch ms), per model and kind. */
+  modelOutcomeStats(sinceMs: number): ModelOutcomeStats[];
   close(): void;
 }

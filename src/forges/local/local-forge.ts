@@ -5,7 +5,7 @@ import path from 'node:path';
 import { TpError } from '../../errors/index.js';
 import type { Store } from '../../store/index.js';
 import { git, refuseOptionLike } from '../../workspace/index.js';
-import type { Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type { Forge, OpenPullRequestInput, PullRequest, PullRequestReview, PushAuth } from '../types.js';
 
 export interface LocalForgeOptions {
   store: Store;
@@ -77,6 +77,13 @@ export class LocalForge implements Forge {
   async comment(prNumber: number, body: string): Promise<void> {
     this.toPr(this.options.store.getPullRequest(prNumber));
     this.options.store.addComment(prNumber, body);
+  }
+
+  /** The summary becomes a comment; line comments are kept in the store (`pr show` prints them). */
+  async addReview(prNumber: number, review: PullRequestReview): Promise<void> {
+    this.toPr(this.options.store.getPullRequest(prNumber));
+    if (review.body.trim()) this.options.store.addComment(prNumber, review.body);
+    this.options.store.addReviewComments(prNumber, review.comments);
   }
 
   /**
