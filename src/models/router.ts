@@ -112,6 +112,25 @@ export class ModelRouter {
     return this.health.checkAll();
   }
 
+  /**
+   * Every host with its client, for work beside routed calls (warm-up). `available`: the
+   * breaker admits calls; `serves(model)`: true/false from the host's model list, undefined
+   * while that list is unknown.
+   */
+  hostClients(): Array<{
+    url: string;
+    client: ModelClient;
+    available: boolean;
+    serves: (model: string) => boolean | undefined;
+  }> {
+    return this.hosts.map((h) => ({
+      url: h.url,
+      client: h.client,
+      available: h.breaker.available,
+      serves: (model: string) => h.serves(model),
+    }));
+  }
+
   /** Data for `GET /health/ollama`. */
   healthReport(): HostHealth[] {
     return this.hosts.map((h) => h.report());

@@ -48,6 +48,8 @@ export interface RunContext {
   /** An agent or check replaced the worktree's `.git`: the run must fail, and no git runs on it first. */
   gitLinkReplaced: boolean;
   model: string | undefined;
+  /** Why the model chain is what it is, in one line (model selection); shown in the log and the PR body. */
+  selectionReason: string | undefined;
   host: string | undefined;
   attemptNumber: number;
   /** Failed attempts before the one that produced the change. */
@@ -99,6 +101,7 @@ export function createRunContext(deps: PipelineDeps, init: RunInit): RunContext 
     gitLink: undefined,
     gitLinkReplaced: false,
     model: undefined,
+    selectionReason: undefined,
     host: undefined,
     attemptNumber: 0,
     attempts: [],
