@@ -4,6 +4,17 @@ export {
   type BreakerTransition,
   CircuitBreaker,
 } from './breaker.js';
+export {
+  type CachedChatResult,
+  type CacheEvents,
+  type CacheStore,
+  cacheKey,
+  createResponseCache,
+  hashInputs,
+  isDeterministic,
+  type ResponseCache,
+  type ResponseCacheOptions,
+} from './cache.js';
 export { classifyModelError, isHostFailure, type ModelErrorContext } from './classify-model-error.js';
 export {
   type FailedModelAttempt,
@@ -35,6 +46,7 @@ export type {
   ChatRequest,
   ChatResult,
   ChatTimeouts,
+  LoadResult,
   ModelClient,
   ModelDetails,
   ModelEvent,

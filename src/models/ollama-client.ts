@@ -7,6 +7,7 @@ import type {
   ChatRequest,
   ChatResult,
   ChatTimeouts,
+  LoadResult,
   ModelClient,
   ModelDetails,
   ModelListEntry,
@@ -164,6 +165,7 @@ export class OllamaModelClient implements ModelClient {
       sizeBytes: typeof m.size === 'number' ? m.size : undefined,
       family: m.details?.family || undefined,
       parameterSize: m.details?.parameter_size || undefined,
+      ...(m.digest ? { digest: m.digest } : {}),
     }));
   }
 
@@ -181,6 +183,27 @@ export class OllamaModelClient implements ModelClient {
       contextLength: typeof ctx === 'number' && ctx > 0 ? ctx : undefined,
       capabilities: Array.isArray(res.capabilities) ? res.capabilities.map(String) : [],
       family: res.details?.family || undefined,
+    };
+  }
+
+  /**
+   * Preloads `model` (`/api/generate` with no prompt), as Ollama documents for loading a model
+   * ahead of use; `keepAlive` 0 unloads it. Bounded by the first-token timeout, which is what
+   * already covers load time for chats.
+   */
+  async load(model: string, keepAlive: string | number, signal?: AbortSignal): Promise<LoadResult> {
+    const name = stripProvider(model);
+    const started = Date.now();
+    const res = await this.bounded(
+      signal,
+      name,
+      (s) => this.sdk(s).generate({ model: name, prompt: '', keep_alive: keepAlive, stream: false }),
+      this.timeouts.firstTokenMs,
+    );
+    return {
+      model: canonicalModel(name),
+      doneReason: res.done_reason || undefined,
+      durationMs: Date.now() - started,
     };
   }
 
@@ -210,23 +233,24 @@ export class OllamaModelClient implements ModelClient {
     outer: AbortSignal | undefined,
     model: string | undefined,
     call: (signal: AbortSignal) => Promise<T>,
+    timeoutMs = this.requestTimeoutMs,
   ): Promise<T> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.requestTimeoutMs);
+    }, timeoutMs);
     const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
     try {
       signal.throwIfAborted();
       return await call(signal);
     } catch (err) {
       if (timedOut) {
-        throw new TpError(`Ollama ${this.url}: no answer within ${this.requestTimeoutMs} ms`, {
+        throw new TpError(`Ollama ${this.url}: no answer within ${timeoutMs} ms`, {
           code: 'TIMEOUT',
           retryable: true,
-          details: { host: this.url, timeoutMs: this.requestTimeoutMs, ...(model ? { model } : {}) },
+          details: { host: this.url, timeoutMs, ...(model ? { model } : {}) },
         });
       }
       throw classifyModelError(err, { ...(model ? { model } : {}), host: this.url });

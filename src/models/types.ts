@@ -84,6 +84,12 @@ export interface ModelListEntry {
   sizeBytes: number | undefined;
   family: string | undefined;
   parameterSize: string | undefined;
+  /**
+   * Digest of the model's manifest (`/api/tags` `digest`): it changes whenever the weights,
+   * template or parameters change, so it identifies exactly what answers. `/api/show` has no
+   * such field. Optional because other backends and test doubles may not know it.
+   */
+  digest?: string;
 }
 
 /** What `/api/show` says about a model. */
@@ -106,6 +112,20 @@ export interface ModelClient {
   list(signal?: AbortSignal): Promise<ModelListEntry[]>;
   show(model: string, signal?: AbortSignal): Promise<ModelDetails>;
   version(signal?: AbortSignal): Promise<string>;
+  /**
+   * Loads `model` into memory without generating (an empty `/api/generate`) and keeps it for
+   * `keepAlive` (`0` unloads). Optional: clients that cannot preload are skipped by warm-up.
+   */
+  load?(model: string, keepAlive: string | number, signal?: AbortSignal): Promise<LoadResult>;
+}
+
+/** What a load request reports. */
+export interface LoadResult {
+  /** Canonical model name. */
+  model: string;
+  /** `load` or `unload`, as Ollama reports it in `done_reason`. */
+  doneReason: string | undefined;
+  durationMs: number;
 }
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
