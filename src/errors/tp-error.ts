@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'AGENT_PROTECTED_PATH'
   | 'VERIFY_FAILED'
   | 'SECRET_DETECTED'
+  /** `codeReview.blockOnCritical`: the code review left a critical finding open; nothing was pushed. */
+  | 'REVIEW_BLOCKED'
   | 'GIT_FAILED'
   | 'PUSH_FAILED'
   | 'FORGE_AUTH'
