@@ -58,6 +58,7 @@ export function parseBacklogTask(text: string, opts: { fileName: string }): Pars
     priority: f.priority('priority'),
     model: f.string('model')?.trim(),
     suggestedModels: f.list('suggestedModels'),
+    modelPreference: f.string('modelPreference')?.trim(),
     description: sectionText(body, SECTIONS.description) ?? (f.string('description') ?? '').trim(),
     acceptanceCriteria: checklistItems(body, SECTIONS.acceptanceCriteria).map((item) => item.text),
     labels: f.list('labels'),

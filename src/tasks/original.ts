@@ -77,6 +77,7 @@ export function parseOriginalTask(
     priority: f.priority('priority'),
     model: f.string('model')?.trim(),
     suggestedModels: f.list('suggestedModels'),
+    modelPreference: f.string('modelPreference')?.trim(),
     description: (f.string('description') ?? '').trimEnd(),
     acceptanceCriteria: f.list('acceptanceCriteria'),
     labels: f.list('labels'),

@@ -17,6 +17,11 @@ export interface Task {
   /** Model as written (may carry an `ollama/` prefix). */
   model: string | undefined;
   suggestedModels: string[];
+  /**
+   * The seed's `modelPreference` tag: names a list in `modelSelection.profiles`
+   * (e.g. `security-focused`); used by the `auto` selection strategy.
+   */
+  modelPreference?: string | undefined;
   description: string;
   acceptanceCriteria: string[];
   labels: string[];
