@@ -1,4 +1,5 @@
 import type { Edit } from './edits.js';
+import { parseFence, readFencedBlock } from './whole-file.js';
 
 /** What a text-mode reply asked for. `errors` non-empty means the reply must be rejected whole. */
 export interface ParsedReply {
@@ -14,7 +15,7 @@ export interface ParsedReply {
 const SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
 const DIVIDER = /^\s*={5,9}\s*$/;
 const REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
-const FENCE = /^\s*(`{3,}|~{3,})[\w.+-]*\s*$/;
+const FENCE = /^\s*(`{3,}|~{3,})[^`]*$/;
 const FILE_LINE = /^\s*(?:[#*>\s]*)(?:FILE|File|file)\s*:\s*(.+?)\s*$/;
 const DONE_LINE = /^\s*\**DONE\**\s*(?::\s*(.*))?$/;
 const READ_LINE = /^\s*READ\s*:\s*`?([^\s`]+)`?\s*$/;
@@ -48,32 +49,37 @@ export function parseTextReply(reply: string): ParsedReply {
   let done = false;
   let summary = '';
   let lastPath: string | undefined;
+  // The closing line of a fenced block that is not a whole-file block, so it is not mistaken
+  // for the opening of the next one.
+  let closer = -1;
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const file = FILE_LINE.exec(line);
     if (file) {
-      const path = cleanPath(file[1]!);
-      const open = FENCE.exec(lines[i + 1] ?? '');
-      if (!path || !open) {
+      const next = (lines[i + 1] ?? '').trim() === '' ? lines[i + 2] : lines[i + 1];
+      if (!cleanPath(file[1]!) || !FENCE.test(next ?? '')) {
         errors.push(`line ${i + 1}: "FILE:" must be followed by a fenced block with the complete content`);
+      }
+      // The fence below reads this header when its turn comes.
+      continue;
+    }
+    const fence = i === closer ? undefined : parseFence(line);
+    if (fence) {
+      const block = readFencedBlock(lines, i, fence);
+      if (block.kind === 'write') {
+        edits.push({ kind: 'write', path: block.path, content: block.content });
+        lastPath = block.path;
+        i = block.end;
         continue;
       }
-      const fence = open[1]!;
-      const body: string[] = [];
-      let j = i + 2;
-      for (; j < lines.length; j++) {
-        if (lines[j]!.trim() === fence) break;
-        body.push(lines[j]!);
+      if (block.kind === 'error') {
+        errors.push(block.message);
+        if (block.end === -1) break;
+        i = block.end;
+        continue;
       }
-      if (j >= lines.length) {
-        errors.push(`FILE ${path}: the fenced block is not closed (expected a line ${fence})`);
-        break;
-      }
-      edits.push({ kind: 'write', path, content: body.length ? `${body.join('\n')}\n` : '' });
-      lastPath = path;
-      i = j;
-      continue;
+      closer = block.end;
     }
     if (SEARCH.test(line)) {
       const path = pathAbove(lines, i) ?? lastPath;
