@@ -20,7 +20,7 @@ import { createTargetResolver, remoteFromConfig } from './pipeline/target.js';
 import { branchName } from './pipeline/template.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
-import { PriorityQueue } from './queue/index.js';
+import { QueueSet } from './queue/index.js';
 import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { parseBacklogConfig } from './tasks/index.js';
@@ -214,9 +214,15 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const processor = new TaskProcessor(deps);
   const shutdown = new AbortController();
   const worker = new Worker(
-    { source, store, queue: new PriorityQueue(), processor, events, logger: logs.get('watcher') },
     {
-      concurrency: config.processing.concurrency,
+      source,
+      store,
+      queues: QueueSet.fromConfig(config.processing),
+      processor,
+      events,
+      logger: logs.get('watcher'),
+    },
+    {
       watchDebounceMs: config.processing.watchDebounce,
       stabilityPollMs: config.processing.stabilityPollMs,
       secrets,

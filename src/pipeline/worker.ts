@@ -6,13 +6,12 @@ import type { EventBus } from '../events/index.js';
 import { IntakeRejections } from '../intake/rejections.js';
 import type { ReadResult, TaskSource } from '../intake/types.js';
 import type { Logger } from '../observability/index.js';
-import type { DependencyState, Queue } from '../queue/index.js';
+import { type DependencyState, type QueueSet, type QueueStats, queuedSince } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
 import type { TaskProcessor } from './processor.js';
 
 export interface WorkerOptions {
-  concurrency: number;
   /** Upper bound to wait for a file that does not parse yet (an editor still writing it). */
   watchDebounceMs: number;
   stabilityPollMs: number;
@@ -22,17 +21,21 @@ export interface WorkerOptions {
 export interface WorkerDeps {
   source: TaskSource;
   store: Store;
-  queue: Queue;
+  /** Named queues with their own concurrency (one `default` queue when none are configured). */
+  queues: QueueSet;
   processor: TaskProcessor;
   events: EventBus;
   logger: Logger;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Longest single SLA timer; a later raise re-arms it (setTimeout cannot wait past ~24 days). */
+const MAX_SLA_TIMER_MS = 3_600_000;
 
 /**
- * Intake and scheduling: watches for task files, validates them, queues them by priority
- * and dependencies, claims and runs up to `concurrency` at once. Bad input never stops it.
+ * Intake and scheduling: watches for task files, validates them, queues them (by label or
+ * priority into named queues, then by priority and dependencies), claims and runs up to each
+ * queue's concurrency at once, and raises tasks that wait past their SLA. Bad input never stops it.
  */
 export class Worker {
   private watcher: FSWatcher | undefined;
@@ -46,6 +49,8 @@ export class Worker {
   private holding = false;
   private idleWaiters: Array<() => void> = [];
   private failures = 0;
+  /** Fires when the next SLA raise falls due; unref'd so it never keeps the process alive. */
+  private slaTimer: NodeJS.Timeout | undefined;
   private readonly reject: IntakeRejections;
 
   constructor(
@@ -105,6 +110,11 @@ export class Worker {
     return [...this.running.keys()];
   }
 
+  /** Per queue: concurrency, running, waiting, oldest wait and SLA breaches (for status and /health). */
+  queueStats(): QueueStats[] {
+    return this.deps.queues.stats(Date.now());
+  }
+
   /** Resolves when nothing runs and nothing runnable is queued. */
   async idle(): Promise<void> {
     for (;;) {
@@ -120,13 +130,14 @@ export class Worker {
   }
 
   private hasRunnable(): boolean {
-    const blocked = this.deps.queue.blocked((d) => this.depState(d)).length;
-    return this.deps.queue.size - blocked > 0;
+    const blocked = this.deps.queues.blocked((d) => this.depState(d)).length;
+    return this.deps.queues.size - blocked > 0;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.recheck.values()) clearTimeout(t);
+    clearTimeout(this.slaTimer);
     await this.watcher?.close();
     this.abort.abort(new TpError('Shutting down.', { code: 'ABORTED', retryable: true }));
     await Promise.allSettled(this.running.values());
@@ -138,7 +149,7 @@ export class Worker {
   }
 
   private async refreshDeps(): Promise<void> {
-    for (const { waitingFor } of this.deps.queue.blocked((d) => this.depState(d))) {
+    for (const { waitingFor } of this.deps.queues.blocked((d) => this.depState(d))) {
       for (const id of waitingFor) {
         const found = await this.deps.source.find(id);
         const state: DependencyState = !found
@@ -223,13 +234,14 @@ export class Worker {
     const t = res.task;
     if (!this.deps.source.isPending(t)) return;
     if (await this.reject.duplicate(file, t.id)) return;
-    if (this.running.has(t.id) || this.deps.queue.has(t.id)) return;
-    this.deps.queue.add({
+    if (this.running.has(t.id) || this.deps.queues.has(t.id)) return;
+    this.deps.queues.add({
       taskId: t.id,
       file,
       priority: t.priority,
-      enqueuedAt: Date.parse(t.createdAt ?? '') || first.mtimeMs,
+      enqueuedAt: queuedSince(t, first.mtimeMs),
       dependencies: t.dependencies,
+      labels: t.labels,
     });
     this.deps.events.emit('task.queued', {
       taskId: t.id,
@@ -242,12 +254,49 @@ export class Worker {
   }
 
   private schedule(): void {
-    while (!this.stopped && !this.holding && this.running.size < this.options.concurrency) {
-      const item = this.deps.queue.take((d) => this.depState(d));
+    if (!this.stopped) this.raisePastSla();
+    while (!this.stopped && !this.holding) {
+      // Each queue has its own slots: take() only looks at queues with one free.
+      const item = this.deps.queues.take((d) => this.depState(d));
       if (!item) break;
       this.track(item.taskId, this.claimAndRun(item.file));
     }
+    this.armSlaTimer();
     this.wake();
+  }
+
+  /** Raises queued tasks that waited past their SLA (one step per period), with an event and a log line. */
+  private raisePastSla(): void {
+    for (const b of this.deps.queues.checkSla(Date.now())) {
+      const minutes = Math.round(b.waitedMs / 60_000);
+      this.deps.logger.warn(
+        { taskId: b.taskId, queue: b.queue, from: b.from, to: b.to, waitedMs: b.waitedMs },
+        `task ${b.taskId} waited ${minutes} min in queue ${b.queue}, past the ${b.from} SLA: raised to ${b.to}`,
+      );
+      this.deps.events.emit('task.sla_breached', {
+        taskId: b.taskId,
+        file: path.basename(b.file),
+        from: b.from,
+        to: b.to,
+        waitedMs: b.waitedMs,
+      });
+    }
+  }
+
+  private armSlaTimer(): void {
+    clearTimeout(this.slaTimer);
+    this.slaTimer = undefined;
+    if (this.stopped) return;
+    const inMs = this.deps.queues.nextSlaCheckIn(Date.now());
+    if (inMs === undefined) return;
+    this.slaTimer = setTimeout(
+      () => {
+        this.slaTimer = undefined;
+        this.schedule();
+      },
+      Math.min(inMs, MAX_SLA_TIMER_MS),
+    );
+    this.slaTimer.unref();
   }
 
   private async claimAndRun(file: string): Promise<void> {
@@ -273,6 +322,7 @@ export class Worker {
       })
       .finally(() => {
         this.running.delete(taskId);
+        this.deps.queues.finished(taskId);
         this.schedule();
       });
     this.running.set(taskId, p);
@@ -280,6 +330,7 @@ export class Worker {
 
   private launch(file: string, task: Task): void {
     if (this.running.has(task.id)) return;
+    this.deps.queues.started({ taskId: task.id, priority: task.priority, labels: task.labels });
     this.track(task.id, this.execute(file, task));
   }
 

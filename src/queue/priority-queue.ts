@@ -1,18 +1,21 @@
-import type { Priority } from '../tasks/types.js';
+import type { QueuePriority } from './sla.js';
 
 export interface QueueItem {
   taskId: string;
   file: string;
-  priority: Priority;
+  /** Current priority: the task's own, or higher once an SLA raised it. */
+  priority: QueuePriority;
   /** Milliseconds since epoch; older first within one priority. */
   enqueuedAt: number;
   dependencies: string[];
+  /** The task's labels (queue routing). */
+  labels?: string[];
 }
 
 /** Why a dependency is not yet satisfied: still open, or failed (then the dependent waits for a person). */
 export type DependencyState = 'done' | 'pending' | 'failed' | 'missing';
 
-const RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
+const RANK: Record<QueuePriority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 /**
  * Queue seam. The in-process priority queue is the embedded default; a distributed backend
@@ -28,7 +31,7 @@ export interface Queue {
 }
 
 /**
- * Priority (high, medium, low), then age. A task whose dependencies are not all done is
+ * Priority (critical, high, medium, low), then age. A task whose dependencies are not all done is
  * skipped, not dropped: it runs as soon as they complete.
  */
 export class PriorityQueue implements Queue {
@@ -46,6 +49,24 @@ export class PriorityQueue implements Queue {
 
   has(taskId: string): boolean {
     return this.items.has(taskId);
+  }
+
+  /** The queued item (read-only use: waiting times, SLA). */
+  get(taskId: string): QueueItem | undefined {
+    return this.items.get(taskId);
+  }
+
+  /** Moves a queued task to another priority (an SLA raise); false when it is not queued. */
+  setPriority(taskId: string, priority: QueuePriority): boolean {
+    const item = this.items.get(taskId);
+    if (!item) return false;
+    item.priority = priority;
+    return true;
+  }
+
+  /** Every queued item, in no particular order. */
+  values(): QueueItem[] {
+    return [...this.items.values()];
   }
 
   get size(): number {
