@@ -49,3 +49,12 @@ export interface GiteaCollaboratorPermission {
   role_name?: string;
   user?: GiteaUser | null;
 }
+
+/** `PullReview`: a submitted review. */
+export interface GiteaPullReview {
+  id?: number;
+  state?: string;
+  body?: string;
+  commit_id?: string;
+  comments_count?: number;
+}

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
-import type { CommentAuthor, Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type {
+  CommentAuthor,
+  Forge,
+  OpenPullRequestInput,
+  PullRequest,
+  PullRequestReview,
+  PushAuth,
+} from '../types.js';
 import { GiteaApiClient, type GiteaRetryOptions } from './api-client.js';
 import type {
   GiteaCollaboratorPermission,
@@ -10,6 +17,7 @@ import type {
   GiteaRepository,
   GiteaUser,
 } from './api-types.js';
+import { postGiteaReview } from './gitea-review.js';
 
 /** Gitea access modes that include pushing to the repository. */
 const WRITE_MODES = new Set(['write', 'admin', 'owner']);
@@ -151,6 +159,14 @@ export class GiteaForge implements Forge {
   /** Adds a comment to the PR's conversation (Gitea PRs are issues, so the issue endpoint). */
   async comment(prNumber: number, body: string): Promise<void> {
     await this.api.request('POST', `${this.repoPath}/issues/${prNumber}/comments`, { body: { body } });
+  }
+
+  /**
+   * Posts a review (event COMMENT) with the comments on their lines; comments Gitea cannot
+   * place are folded into the review's body.
+   */
+  async addReview(prNumber: number, review: PullRequestReview): Promise<void> {
+    await postGiteaReview(this.api, this.repoPath, prNumber, review);
   }
 
   /**

@@ -7,5 +7,11 @@ export {
   type GiteaRetryOptions,
   redact,
 } from './api-client.js';
-export type { GiteaLabel, GiteaPullRequest, GiteaRepository, GiteaUser } from './api-types.js';
+export type {
+  GiteaLabel,
+  GiteaPullRequest,
+  GiteaPullReview,
+  GiteaRepository,
+  GiteaUser,
+} from './api-types.js';
 export { GiteaForge, type GiteaForgeOptions, labelColor } from './gitea-forge.js';

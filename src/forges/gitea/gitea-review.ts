@@ -1,0 +1,63 @@
+import { TpError } from '../../errors/index.js';
+import { foldComments, isContentRejection, prepareReview, splitText } from '../github/review-text.js';
+import type { PullRequestReview } from '../types.js';
+import type { GiteaApiClient } from './api-client.js';
+import type { GiteaPullReview } from './api-types.js';
+
+/** `CreatePullReviewOptions` of Gitea API v1, as this adapter fills it. */
+interface CreatePullReviewBody {
+  body: string;
+  event: 'COMMENT';
+  commit_id?: string;
+  comments: { path: string; body: string; new_position: number }[];
+}
+
+/**
+ * Gitea answers a comment on a line past the end of a file with a 500 (its blame of that line
+ * fails) and anything it cannot parse with 400/422. Both leave the review postable as a body.
+ */
+function worthFolding(err: unknown): boolean {
+  return isContentRejection(err) || (TpError.isInstance(err) && err.code === 'SERVER_ERROR');
+}
+
+/**
+ * Posts a review on Gitea/Forgejo (`POST …/pulls/{index}/reviews`, event COMMENT) with one
+ * code comment per line finding. When Gitea refuses the comments, the review is posted
+ * again as a body with every comment folded in; text longer than one comment continues in
+ * PR comments, so nothing is dropped.
+ */
+export async function postGiteaReview(
+  api: GiteaApiClient,
+  repoPath: string,
+  prNumber: number,
+  review: PullRequestReview,
+): Promise<void> {
+  const prepared = prepareReview(review);
+  const url = `${repoPath}/pulls/${prNumber}/reviews`;
+  const commit = review.commitSha ? { commit_id: review.commitSha } : {};
+  const send = async (text: string, comments: CreatePullReviewBody['comments']) => {
+    const [first = '', ...rest] = splitText(text);
+    const body: CreatePullReviewBody = { body: first, event: 'COMMENT', ...commit, comments };
+    await api.request<GiteaPullReview>('POST', url, { body });
+    for (const part of rest) {
+      await api.request('POST', `${repoPath}/issues/${prNumber}/comments`, { body: { body: part } });
+    }
+  };
+
+  const summary = foldComments(prepared.body, prepared.unanchored);
+  if (prepared.anchored.length > 0) {
+    try {
+      await send(
+        summary,
+        prepared.anchored.map((c) => ({ path: c.path, body: c.body, new_position: c.line })),
+      );
+      return;
+    } catch (err) {
+      if (!worthFolding(err)) throw err;
+    }
+  }
+  const all = foldComments(prepared.body, [...prepared.anchored, ...prepared.unanchored]);
+  // Gitea refuses a COMMENT review with neither body nor comments; there is nothing to say then.
+  if (!all.trim()) return;
+  await send(all, []);
+}
