@@ -1,3 +1,4 @@
+export * from './code-review/index.js';
 export { type DiffFile, parseDiff } from './diff-parse.js';
 export {
   driverAttribute,
