@@ -3,6 +3,7 @@ import type { AgentResult } from '../agents/types.js';
 import type { PipelineStage } from '../events/index.js';
 import type { PushAuth } from '../forges/types.js';
 import type { FailureAttempt } from '../intake/types.js';
+import type { ReviewOutcome } from '../review/index.js';
 import type { Task } from '../tasks/types.js';
 import type { PreparedWorktree } from '../workspace/index.js';
 import type { PipelineDeps } from './types.js';
@@ -59,6 +60,8 @@ export interface RunContext {
   diff: string;
   /** Results of `verify.commands`; undefined when none are configured or none ran. */
   verify: VerifyResult[] | undefined;
+  /** The code review's last round (review stage); undefined when it did not run. */
+  review: ReviewOutcome | undefined;
   commitSha: string | undefined;
   pr: { number: number; url: string } | undefined;
   /** Why the PR was not auto-merged (PR body, log); empty when it may be. */
@@ -108,6 +111,7 @@ export function createRunContext(deps: PipelineDeps, init: RunInit): RunContext 
     agentResult: undefined,
     diff: '',
     verify: undefined,
+    review: undefined,
     commitSha: undefined,
     pr: undefined,
     autoMergeBlockers: [],

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/index.js';
 import type { Forge } from '../forges/types.js';
 import type { FailureAttempt, TaskSource } from '../intake/types.js';
 import type { Logger } from '../observability/index.js';
+import type { CodeReviewer } from '../review/index.js';
 import type { ProcessSandbox } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
@@ -52,4 +53,6 @@ export interface PipelineDeps {
   env: Record<string, string | undefined>;
   /** Confinement of verify commands (agents get it through `createAgent`). */
   sandbox: ProcessSandbox;
+  /** The LLM code review; undefined when `codeReview.enabled` is off. */
+  reviewer?: CodeReviewer | undefined;
 }
