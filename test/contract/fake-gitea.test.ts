@@ -72,6 +72,75 @@ describe('fake Gitea validates traffic against the Gitea swagger spec', () => {
     expect(fake.violations).toEqual([]);
   });
 
+  it('serves pull request reviews per the spec (CreatePullReviewOptions in, PullReview/PullReviewComment out)', async () => {
+    const pr = await call('/api/v1/repos/acme/widgets/pulls', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ title: 'review me', head: 'task-r', base: 'main' }),
+    });
+    const { number } = (await pr.json()) as { number: number };
+    const reviews = `/api/v1/repos/acme/widgets/pulls/${number}/reviews`;
+    const ok = await call(reviews, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        body: 'summary',
+        event: 'COMMENT',
+        commit_id: 'a'.repeat(40),
+        comments: [{ path: 'a.ts', body: 'here', new_position: 3, old_position: 0 }],
+      }),
+    });
+    expect(ok.status).toBe(200);
+    const review = (await ok.json()) as { id: number; state: string; comments_count: number };
+    expect(review).toMatchObject({ state: 'COMMENT', comments_count: 1 });
+    const listed = await call(`${reviews}?page=1&limit=10`, { headers: auth });
+    expect(((await listed.json()) as unknown[]).length).toBe(1);
+    const comments = await call(`${reviews}/${review.id}/comments`, { headers: auth });
+    expect(await comments.json()).toMatchObject([
+      { path: 'a.ts', position: 3, body: 'here', pull_request_review_id: review.id },
+    ]);
+    expect(fake.violations).toEqual([]);
+
+    // GitHub's field names are not Gitea's: the fake refuses them as the spec does not list them.
+    const githubShaped = await call(reviews, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ event: 'COMMENT', comments: [{ path: 'a.ts', body: 'x', line: 3 }] }),
+    });
+    expect(githubShaped.status).toBe(400);
+    const wrongType = await call(reviews, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ event: 'COMMENT', comments: [{ path: 'a.ts', body: 'x', new_position: '3' }] }),
+    });
+    expect(wrongType.status).toBe(400);
+    expect(fake.violations.map((v) => v.reason)).toEqual([
+      expect.stringContaining('"line"'),
+      expect.stringContaining('new_position must be integer'),
+    ]);
+    fake.violations.length = 0;
+
+    // Gitea's own rules: COMMENT needs a body or a comment; the author may not approve.
+    const empty = await call(reviews, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ event: 'COMMENT' }),
+    });
+    expect(empty.status).toBe(422);
+    const approve = await call(reviews, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ event: 'APPROVED', body: 'lgtm' }),
+    });
+    expect(approve.status).toBe(422);
+    expect((await call(`${reviews}/999999/comments`, { headers: auth })).status).toBe(404);
+    expect(fake.violations).toEqual([]);
+    // Later cases count pull requests from zero.
+    fake.state.prs.splice(0);
+    fake.state.reviews.splice(0);
+    fake.state.reviewComments.splice(0);
+  });
+
   it('rejects a path the spec lacks', async () => {
     const res = await call('/api/v1/repos/acme/widgets/pull-requests', { headers: auth });
     expect(res.status).toBe(400);
