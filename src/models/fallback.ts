@@ -1,6 +1,21 @@
 import type { ErrorCode } from '../errors/index.js';
 import type { Task } from '../tasks/types.js';
 import { canonicalModel, stripProvider } from './names.js';
+import type { ModelEvent } from './types.js';
+
+/** A model of the chain left out before any attempt: no healthy host with a known list has it. */
+export interface SkippedModel {
+  /** Model as given in the chain (prefix stripped). */
+  model: string;
+  /** One line for the log: which hosts were asked and what they have. */
+  reason: string;
+}
+
+/** `model.skipped`: the router left a model out of the chain (no attempt is recorded for it). */
+export type ModelSkippedEvent = { type: 'model.skipped' } & SkippedModel;
+
+/** Every event the router emits: the models domain's events plus the chain's own. */
+export type RouterEvent = ModelEvent | ModelSkippedEvent;
 
 /** The `ollama` configuration fields that decide the model order. */
 export interface ModelChainOptions {

@@ -22,7 +22,10 @@ export {
   failedAttempts,
   type ModelAttempt,
   type ModelChainOptions,
+  type ModelSkippedEvent,
   modelChain,
+  type RouterEvent,
+  type SkippedModel,
 } from './fallback.js';
 export type { HealthCheckOptions } from './health.js';
 export { type HostConfig, type HostHealth, hostsFromConfig, type ProbeEndpoint } from './host.js';

@@ -6,14 +6,24 @@ import {
   type FallbackResult,
   failedAttempts,
   type ModelAttempt,
+  type RouterEvent,
+  type SkippedModel,
 } from './fallback.js';
 import { HealthChecker, type HealthCheckOptions } from './health.js';
 import { Host, type HostConfig, type HostHealth } from './host.js';
 import { canonicalModel, stripProvider } from './names.js';
 import { type OllamaClientOptions, OllamaModelClient } from './ollama-client.js';
-import { notFound, record, summarise, withAttempts } from './outcome.js';
+import {
+  allSkipped,
+  describeLists,
+  notFound,
+  record,
+  summarise,
+  type TriedModel,
+  withAttempts,
+} from './outcome.js';
 import { backoffSchedule, type RetryOptions, sleep } from './retry.js';
-import type { ChatRequest, ChatResult, ModelClient, ModelEvent, ModelEventListener } from './types.js';
+import type { ChatRequest, ChatResult, ModelClient } from './types.js';
 import { abortReason, describeWait, waitForChange } from './wait-reason.js';
 
 export interface ModelRouterOptions {
@@ -29,7 +39,8 @@ export interface ModelRouterOptions {
   client?: Omit<OllamaClientOptions, 'host'>;
   /** Replaces the default `OllamaModelClient` (tests, other backends). */
   createClient?: (url: string) => ModelClient;
-  onEvent?: ModelEventListener;
+  /** Every event of the router: breakers, health, retries, waits, fallbacks, skipped models. */
+  onEvent?: (event: RouterEvent) => void;
   /** Called as every attempt of every run ends (e.g. to emit `attempt.failed` on the EventBus). */
   onAttempt?: (attempt: ModelAttempt, taskId: string | undefined) => void;
   /** Random source in [0, 1) for weighted host choice and jitter. */
@@ -73,7 +84,7 @@ export class ModelRouter {
   private readonly health: HealthChecker;
   private readonly waiting = new Map<symbol, { model: string; since: number }>();
   private readonly random: () => number;
-  private readonly emitEvent: ModelEventListener;
+  private readonly emitEvent: (event: RouterEvent) => void;
 
   constructor(private readonly options: ModelRouterOptions) {
     if (options.hosts.length === 0) {
@@ -83,7 +94,7 @@ export class ModelRouter {
       });
     }
     this.random = options.random ?? Math.random;
-    this.emitEvent = (e: ModelEvent) => {
+    this.emitEvent = (e: RouterEvent) => {
       try {
         options.onEvent?.(e);
       } catch {
@@ -185,10 +196,11 @@ export class ModelRouter {
   }
 
   /**
-   * Tries each model of `chain` in order (with retries per model) until `fn` succeeds. Every
-   * call is recorded in `attempts`; when all models fail, the thrown `TpError` carries them in
-   * `details.attempts`, with the code and retryability of the last failure (MODEL_NOT_FOUND
-   * only when every model was missing).
+   * Tries each model of `chain` in order (with retries per model) until `fn` succeeds. A model
+   * that no host has, by every host's fresh model list, is left out with a `model.skipped`
+   * event and no attempt. Every call is recorded in `attempts`; when all models fail, the
+   * thrown `TpError` leads with the first real failure and carries every attempt in
+   * `details.attempts` (see `summarise`); MODEL_NOT_FOUND only when every model was missing.
    */
   async runWithFallback<T>(
     chain: readonly string[],
@@ -201,14 +213,21 @@ export class ModelRouter {
     }
     const attempts: ModelAttempt[] = [];
     const deadline = Date.now() + (options.maxWaitMs ?? this.options.maxWaitMs);
-    const errors: TpError[] = [];
+    const tried: TriedModel[] = [];
+    const skipped: SkippedModel[] = [];
     for (const [i, model] of models.entries()) {
+      const reason = await this.missingEverywhere(model, options.signal);
+      if (reason) {
+        skipped.push({ model, reason });
+        this.emitEvent({ type: 'model.skipped', model, reason });
+        continue;
+      }
       try {
         const { result, host } = await this.runOnModel(model, fn, attempts, deadline, options);
         return { result, modelUsed: model, hostUsed: host, attempts };
       } catch (err) {
         const error = classifyModelError(err, { model });
-        errors.push(error);
+        tried.push({ model, error });
         if (error.code === 'ABORTED' || options.signal?.aborted)
           throw withAttempts(error, attempts, options.taskId);
         const next = models[i + 1];
@@ -222,7 +241,32 @@ export class ModelRouter {
           });
       }
     }
-    throw summarise(models, errors, attempts, options.taskId);
+    if (tried.length === 0) throw allSkipped(models, this.hosts, options.taskId);
+    throw summarise(models, tried, skipped, attempts, options.taskId);
+  }
+
+  /**
+   * Why `model` can be left out, or undefined when some host has it or might: every host's
+   * list must be known (configured, or read from /api/tags within the TTL while the host is
+   * not OPEN) and lack it. A host we cannot ask keeps the model in the chain.
+   */
+  private async missingEverywhere(
+    model: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    const ttl = await this.refreshStale(signal);
+    const known = (h: Host) => !h.modelsStale(ttl) && h.breaker.state !== 'OPEN';
+    if (!this.hosts.every((h) => known(h) && h.serves(model) === false)) return undefined;
+    return `not installed on any host (${describeLists(this.hosts)})`;
+  }
+
+  /** Re-reads the stale model lists of hosts whose breaker admits a call; returns the TTL. */
+  private async refreshStale(signal: AbortSignal | undefined): Promise<number> {
+    const ttl = this.options.modelsTtlMs ?? 60_000;
+    await Promise.all(
+      this.hosts.filter((h) => h.modelsStale(ttl) && h.breaker.available).map((h) => h.refreshModels(signal)),
+    );
+    return ttl;
   }
 
   /** Calls `fn` on one model with retries; waits for hosts while they are OPEN. */
@@ -303,12 +347,7 @@ export class ModelRouter {
     try {
       for (;;) {
         if (signal?.aborted) throw abortReason(signal);
-        const ttl = this.options.modelsTtlMs ?? 60_000;
-        await Promise.all(
-          this.hosts
-            .filter((h) => h.modelsStale(ttl) && h.breaker.available)
-            .map((h) => h.refreshModels(signal)),
-        );
+        await this.refreshStale(signal);
         const candidates = this.candidates(model);
         if (candidates.length === 0) throw notFound(model, this.hosts);
         const lease = this.pick(candidates);

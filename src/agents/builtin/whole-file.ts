@@ -142,7 +142,11 @@ export function readFencedBlock(lines: readonly string[], at: number, open: Fenc
   }
   if (end === -1) {
     const marks = open.char.repeat(open.length);
-    return { kind: 'error', message: `${path}: the fenced block is not closed (expected a line ${marks})`, end };
+    return {
+      kind: 'error',
+      message: `${path}: the fenced block is not closed (expected a line ${marks})`,
+      end,
+    };
   }
   const firstLine = body.find((l) => l.trim() !== '') ?? '';
   if (/^(?:diff|patch)$/i.test(open.info.split(/\s+/)[0] ?? '') || UNIFIED_DIFF.test(firstLine.trim())) {

@@ -18,12 +18,20 @@ const fenced = (info = '') => `\`\`\`${info}\n${BODY}\`\`\``;
 
 const shapes: Array<{ name: string; reply: string; path?: string }> = [
   { name: 'bare path line right before a fence (the held-out reply)', reply: `hello.txt\n${fenced()}` },
-  { name: 'bare path line before a fence with a language', reply: `src/app.py\n${fenced('python')}`, path: 'src/app.py' },
+  {
+    name: 'bare path line before a fence with a language',
+    reply: `src/app.py\n${fenced('python')}`,
+    path: 'src/app.py',
+  },
   { name: 'info string is the path', reply: fenced('hello.txt') },
   { name: 'info string is language then path', reply: fenced('python hello.txt') },
   { name: 'info string is language:path', reply: fenced('txt:hello.txt') },
   { name: 'info string is path=…', reply: fenced('path=hello.txt') },
-  { name: 'info string is file="…" after the language', reply: fenced('text file="docs/hello.md"'), path: 'docs/hello.md' },
+  {
+    name: 'info string is file="…" after the language',
+    reply: fenced('text file="docs/hello.md"'),
+    path: 'docs/hello.md',
+  },
   { name: '"path:" header (path with a colon)', reply: `hello.txt:\n${fenced()}` },
   { name: '"Path: x" header', reply: `Path: hello.txt\n${fenced()}` },
   { name: '"File: x" header', reply: `File: hello.txt\n${fenced('text')}` },
@@ -107,10 +115,17 @@ describe('looksLikePath', () => {
     'accepts %s',
     (p) => expect(looksLikePath(p)).toBe(true),
   );
-  it.each(['python', 'hello world.txt', 'https://x.y/a.js', 'www.example.com', '1.2.3', 'Example', '', '/', 'a'.repeat(301) + '.txt'])(
-    'refuses %j',
-    (p) => expect(looksLikePath(p)).toBe(false),
-  );
+  it.each([
+    'python',
+    'hello world.txt',
+    'https://x.y/a.js',
+    'www.example.com',
+    '1.2.3',
+    'Example',
+    '',
+    '/',
+    `${'a'.repeat(301)}.txt`,
+  ])('refuses %j', (p) => expect(looksLikePath(p)).toBe(false));
 });
 
 /** Parse, then validate-all-then-write: what the agent does with a text reply. */
@@ -182,12 +197,12 @@ describe('explicit labels name files without an extension', () => {
 });
 
 describe('a unified diff under a path is refused, not written as the file', () => {
-  it.each(['```diff\n--- a/hello.txt\n+++ b/hello.txt\n@@ -1 +1 @@\n-a\n+b\n```', '```\n@@ -1 +1 @@\n-a\n+b\n```'])(
-    '%j',
-    (block) => {
-      const p = parseTextReply(`hello.txt\n${block}`);
-      expect(p.edits).toEqual([]);
-      expect(p.errors.join('\n')).toMatch(/unified diffs are not applied/);
-    },
-  );
+  it.each([
+    '```diff\n--- a/hello.txt\n+++ b/hello.txt\n@@ -1 +1 @@\n-a\n+b\n```',
+    '```\n@@ -1 +1 @@\n-a\n+b\n```',
+  ])('%j', (block) => {
+    const p = parseTextReply(`hello.txt\n${block}`);
+    expect(p.edits).toEqual([]);
+    expect(p.errors.join('\n')).toMatch(/unified diffs are not applied/);
+  });
 });

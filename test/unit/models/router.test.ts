@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
 import {
   type HostConfig,
-  type ModelEvent,
   ModelRouter,
   type ModelRouterOptions,
+  type RouterEvent,
 } from '../../../src/models/index.js';
 import type { AttemptRunner } from '../../../src/pipeline/types.js';
 import { ScriptedClient } from './scripted-client.js';
@@ -15,7 +15,7 @@ const B = 'http://b:11434';
 interface Setup {
   router: ModelRouter;
   clients: Map<string, ScriptedClient>;
-  events: ModelEvent[];
+  events: RouterEvent[];
 }
 
 function setup(
@@ -23,7 +23,7 @@ function setup(
   overrides: Partial<ModelRouterOptions> = {},
 ): Setup {
   const clients = new Map(hosts.map((h) => [h.url, new ScriptedClient(h.url, h.installed)]));
-  const events: ModelEvent[] = [];
+  const events: RouterEvent[] = [];
   const router = new ModelRouter({
     hosts: hosts.map(({ installed: _i, ...h }) => h),
     breaker: { failureThreshold: 2, successThreshold: 2, halfOpenRequests: 1, cooldownMs: 10_000 },
@@ -151,12 +151,13 @@ describe('ModelRouter', () => {
     s = setup([{ url: A, installed: ['a:latest'] }]);
     s.clients.get(A)!.chatFailures.push(new TpError('bad', { code: 'MODEL_BAD_REQUEST', retryable: false }));
     const err2 = (await chat(s.router, ['a', 'missing']).catch((e) => e)) as TpError;
-    expect(err2.code).toBe('MODEL_NOT_FOUND');
-    expect(err2.message).toMatch(/All 2 model\(s\) failed/);
+    // The model that really ran leads; the one no host has was left out without an attempt.
+    expect(err2.code).toBe('MODEL_BAD_REQUEST');
+    expect(err2.message).toBe('a: bad — other models: missing: skipped, not installed on any host');
     expect(err2.details.attempts).toEqual([
       expect.objectContaining({ model: 'a', code: 'MODEL_BAD_REQUEST' }),
-      expect.objectContaining({ model: 'missing', code: 'MODEL_NOT_FOUND', host: undefined }),
     ]);
+    expect(err2.details.skipped).toEqual([expect.objectContaining({ model: 'missing' })]);
   });
 
   it('uses a second host when the first one fails and opens', async () => {
@@ -261,11 +262,10 @@ describe('ModelRouter', () => {
       })
       .catch((e) => e)) as TpError;
     expect(err).toMatchObject({ code: 'MODEL_NOT_FOUND', taskId: '8' });
-    expect(err.details.attempts).toEqual([
-      expect.objectContaining({ model: 'zzz', code: 'MODEL_NOT_FOUND' }),
-    ]);
-    expect(seen).toEqual([1]);
-    expect(global).toEqual(['7:a:false', '7:b:true', '8:zzz:false']);
+    // No host has zzz: it is left out of the chain, so no attempt is made or recorded.
+    expect(err.details.attempts).toEqual([]);
+    expect(seen).toEqual([]);
+    expect(global).toEqual(['7:a:false', '7:b:true']);
   });
 
   it('gives up with a retryable CIRCUIT_OPEN after maxWaitMs', async () => {
