@@ -58,3 +58,11 @@ export type {
   ToolCall,
   ToolDefinition,
 } from './types.js';
+export {
+  ModelWarmUp,
+  queuedFirstModels,
+  rankModels,
+  type WarmedModel,
+  type WarmUpHost,
+  type WarmUpOptions,
+} from './warm-up.js';
