@@ -10,7 +10,17 @@ import type { Forge } from './forges/types.js';
 import { BacklogSource } from './intake/backlog-source.js';
 import { FolderSource } from './intake/folder-source.js';
 import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
-import { failedAttempts, hostsFromConfig, ModelRouter, retryOptionsFrom } from './models/index.js';
+import {
+  createResponseCache,
+  failedAttempts,
+  hostsFromConfig,
+  ModelRouter,
+  ModelWarmUp,
+  modelChain,
+  queuedFirstModels,
+  type ResponseCache,
+  retryOptionsFrom,
+} from './models/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { LogHub, logDirectory } from './observability/index.js';
 import { runFollowUp } from './pipeline/follow-up.js';
@@ -21,6 +31,7 @@ import { branchName } from './pipeline/template.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { QueueSet } from './queue/index.js';
+import { CodeReviewer } from './review/index.js';
 import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { parseBacklogConfig } from './tasks/index.js';
@@ -48,6 +59,10 @@ export interface App {
   secrets: string[];
   /** Ollama hosts, breakers and health (undefined for command agents). */
   router: ModelRouter | undefined;
+  /** Preloads the queue's models (`performance.warmUp`); `start` triggers it. Undefined without a router. */
+  warmUp: ModelWarmUp | undefined;
+  /** Cache of deterministic model calls (`performance.cache`), for review and summaries. */
+  responseCache: ResponseCache;
   /** How agents, run_command and verify commands are confined (`start` prints its warning). */
   sandbox: ProcessSandbox;
   /**
@@ -160,10 +175,14 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       durationMs: a.durationMs,
     });
   const retry = retryOptionsFrom(config);
+  // Created after the router, which forwards breaker events to it.
+  let warmUp: ModelWarmUp | undefined;
   // A command agent may not talk to Ollama at all, so it gets plain retry and fallback; every
   // other agent goes through the router (host health, breakers, waiting out outages).
+  // The code review talks to Ollama whatever the agent is: it needs the router too.
+  const commandOnly = config.agent.type === 'command' && !options.agent;
   const router =
-    config.agent.type === 'command' && !options.agent
+    commandOnly && !config.codeReview.enabled
       ? undefined
       : new ModelRouter({
           hosts: hostsFromConfig(config.ollama),
@@ -185,15 +204,33 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
             keepAlive: config.ollama.keepAlive,
             ...(config.ollama.numCtx ? { numCtx: config.ollama.numCtx } : {}),
           },
-          onEvent: (e) => logs.get('processor').info(e as unknown as Record<string, unknown>, e.type),
+          onEvent: (e) => {
+            logs.get('processor').info(e as unknown as Record<string, unknown>, e.type);
+            warmUp?.handleEvent(e);
+          },
           onAttempt: (a, taskId) => {
             const [failed] = failedAttempts([a]);
             if (failed && taskId) onAttemptFailed({ ...failed, taskId });
           },
         });
+  if (router) {
+    const { enabled, maxModels, keepAlive } = config.performance.warmUp;
+    const warmLog = logs.get('processor');
+    warmUp = new ModelWarmUp({
+      enabled,
+      maxModels,
+      keepAlive,
+      hosts: () => router.hostClients(),
+      neededModels: () => queuedFirstModels(source, (task) => modelChain(task, config.ollama)),
+      defaultModel: config.ollama.defaultModel,
+      onWarmed: (e) => events.emit('model.warmed', e),
+      onError: (err) => warmLog.warn({ err }, 'model warm-up failed'),
+    });
+  }
+  const responseCache = createResponseCache({ store, events, ...config.performance.cache });
   const runner =
     options.runner ??
-    (options.agent ? undefined : router) ??
+    (options.agent || commandOnly ? undefined : router) ??
     new SimpleAttemptRunner({ host: config.ollama.host, retry, onAttemptFailed });
   const deps: PipelineDeps = {
     config,
@@ -210,6 +247,10 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     sandbox,
     secrets,
     env,
+    reviewer:
+      config.codeReview.enabled && router
+        ? new CodeReviewer({ router, config, secrets, maxNumCtx: 32_768 })
+        : undefined,
   };
   const processor = new TaskProcessor(deps);
   const shutdown = new AbortController();
@@ -264,6 +305,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     target,
     secrets,
     router,
+    warmUp,
+    responseCache,
     sandbox,
     startFollowUp,
     async followUpsIdle() {
@@ -273,6 +316,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       shutdown.abort();
       await Promise.allSettled(followUps.values());
       await worker.stop();
+      await warmUp?.stop();
       await router?.stop();
       store.close();
       await logs.close();
