@@ -2,6 +2,15 @@ import type { TpError } from '../errors/index.js';
 import type { FailureAttempt, FailureReport } from '../intake/types.js';
 import { redact } from '../workspace/git.js';
 
+/**
+ * error.json as written: the intake's `FailureReport`, plus `errorType: "review"` and the open
+ * findings when the code review blocked the run (`codeReview.blockOnCritical`).
+ */
+export type FailureReportOut = Omit<FailureReport, 'errorType'> & {
+  errorType: FailureReport['errorType'] | 'review';
+  findings?: unknown[];
+};
+
 export interface FailureContext {
   taskId: string;
   filename: string;
@@ -13,7 +22,7 @@ export interface FailureContext {
   outputTail: string | undefined;
   secrets: string[];
   line?: number | undefined;
-  errorType?: FailureReport['errorType'];
+  errorType?: FailureReportOut['errorType'];
 }
 
 const DEFAULT_HINTS: Record<string, string> = {
@@ -24,24 +33,29 @@ const DEFAULT_HINTS: Record<string, string> = {
   AGENT_TIMEOUT:
     'The agent ran out of time. Raise agent.timeoutMs (or ollama.timeout) or split the ticket, then retry.',
   TASK_INVALID: 'Fix the task file at the line shown, then move it back to the todo folder.',
+  REVIEW_BLOCKED:
+    'Nothing was pushed. Read the findings in error.json, then run `ticket-processor retry-failed --task-id {id}`.',
   PUSH_FAILED:
     'Check the remote and its credentials, then run `ticket-processor retry-failed --task-id {id}`.',
 };
 
 /** Builds error.json (machine) and error.log (human) for a failed task, with secrets redacted. */
 export function failureFiles(ctx: FailureContext): { report: FailureReport; log: string } {
+  const blocked = ctx.error.code === 'REVIEW_BLOCKED';
+  const findings =
+    blocked && Array.isArray(ctx.error.details.findings) ? ctx.error.details.findings : undefined;
   const r = (s: string | undefined) => (s === undefined ? undefined : redact(s, ctx.secrets));
   const hint = (
     ctx.error.hint ??
     DEFAULT_HINTS[ctx.error.code] ??
     'Fix the cause above, then run `ticket-processor retry-failed --task-id {id}`.'
   ).replaceAll('{id}', ctx.taskId);
-  const report: FailureReport = {
+  const report: FailureReportOut = {
     taskId: ctx.taskId,
     filename: ctx.filename,
     timestamp: new Date().toISOString(),
     error: r(ctx.error.message)!,
-    errorType: ctx.errorType ?? ctx.error.errorType,
+    errorType: ctx.errorType ?? (blocked ? 'review' : ctx.error.errorType),
     code: ctx.error.code,
     retryable: ctx.error.retryable,
     retryCount: ctx.retryCount,
@@ -51,6 +65,7 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
     line: ctx.line,
     attempts: ctx.attempts.map((a) => ({ ...a, error: r(a.error)! })),
     outputTail: r(ctx.outputTail),
+    ...(findings ? { findings: JSON.parse(r(JSON.stringify(findings))!) as unknown[] } : {}),
   };
   const lines = [
     `Task ${ctx.taskId} (${ctx.filename}) failed${ctx.stage ? ` at stage "${ctx.stage}"` : ''}.`,
@@ -72,6 +87,15 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
       );
     }
   }
+  if (report.findings?.length) {
+    lines.push('', 'Open code review findings:');
+    for (const f of report.findings as Array<Record<string, unknown>>)
+      lines.push(`  - [${f.severity}, ${f.category}] ${f.file}${f.line ? `:${f.line}` : ''}: ${f.message}`);
+  }
   if (report.outputTail) lines.push('', 'Last lines of the agent output:', report.outputTail.trimEnd());
-  return { report, log: `${lines.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n')}\n` };
+  // The intake's type has no "review" errorType yet; the file is JSON either way.
+  return {
+    report: report as unknown as FailureReport,
+    log: `${lines.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n')}\n`,
+  };
 }

@@ -1,5 +1,6 @@
 import type { AgentResult } from '../agents/types.js';
 import type { FailureAttempt } from '../intake/types.js';
+import { type ReviewOutcome, reviewReport } from '../review/index.js';
 import type { Task } from '../tasks/types.js';
 import { redact } from '../workspace/git.js';
 import { renderTemplate } from './template.js';
@@ -14,6 +15,10 @@ export interface PrBodyInput {
   verify?: CheckResult[];
   /** Why the PR is left for a person although auto-merge is on (empty: it may be merged). */
   notAutoMerged?: string[];
+  /** The code review's outcome (its section follows the checks). */
+  review?: ReviewOutcome;
+  /** Why this model was chosen (model selection), one line. */
+  selectionReason?: string;
 }
 
 /** One configured check's outcome, as reports show it. */
@@ -64,6 +69,7 @@ export function buildPrBody(template: string, input: PrBodyInput): string {
     '## Run report',
     '',
     `- Model: \`${input.model}\``,
+    ...(input.selectionReason ? [`- Model choice: ${input.selectionReason}`] : []),
     `- Time: ${(input.elapsedMs / 1000).toFixed(1)} s`,
   ];
   report.push(`- Attempts: ${input.attempts.length + 1} (${input.attempts.length} failed before this one)`);
@@ -74,6 +80,16 @@ export function buildPrBody(template: string, input: PrBodyInput): string {
     report.push(`  - attempt ${a.attemptNumber} (${a.model}) failed: ${a.code}`);
   if (input.notAutoMerged?.length)
     report.push(`- Not auto-merged: ${input.notAutoMerged.join('; ')}. Left for a person to review.`);
+  if (input.review) {
+    const r = input.review;
+    const tokens = r.promptTokens + r.completionTokens;
+    report.push(
+      r.status === 'ok'
+        ? `- Code review: ${r.findings.length} finding(s) in ${r.rounds} round(s), ${(r.durationMs / 1000).toFixed(1)} s, ${tokens} tokens`
+        : `- Code review: ⚠️ unavailable (${r.reason ?? 'unknown reason'})`,
+    );
+  }
   if (input.verify?.length) report.push('', ...checksReport(input.verify));
+  if (input.review) report.push('', ...reviewReport(input.review));
   return redact([head, ...report].join('\n'), input.secrets);
 }

@@ -3,6 +3,7 @@ import { runAgent } from './agent.js';
 import { commit } from './commit.js';
 import { guard } from './guard.js';
 import { push } from './push.js';
+import { review } from './review.js';
 import { secretScan } from './secret-scan.js';
 import { verify } from './verify.js';
 
@@ -11,6 +12,7 @@ export { commit } from './commit.js';
 export { checkGitLink, gitLinkError, guard, protectedPathError, runError } from './guard.js';
 export { autoMerge, autoMergeBlockers, finalizeReview, openPullRequest } from './pull-request.js';
 export { alreadyPushed, push } from './push.js';
+export { needsAttention, publishReview, review, reviewBlockers } from './review.js';
 export { secretScan } from './secret-scan.js';
 export { verify } from './verify.js';
 export {
@@ -24,14 +26,6 @@ export {
 /**
  * From a prepared worktree to a pushed branch: the stages every kind of run (task, retry,
  * PR-comment follow-up) goes through, in this order. Each one can end the run; nothing is
- * committed before the guard and the secret scan have passed.
+ * committed before the guard, the secret scan and the code review (`codeReview`) have passed.
  */
-export const CHANGE_STAGES: readonly Stage[] = [
-  runAgent,
-  verify,
-  guard,
-  secretScan,
-  // The LLM code review (codeReview) goes here, between the scans and the commit.
-  commit,
-  push,
-];
+export const CHANGE_STAGES: readonly Stage[] = [runAgent, verify, guard, secretScan, review, commit, push];

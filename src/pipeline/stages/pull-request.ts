@@ -5,12 +5,18 @@ import { completeTask } from '../completion.js';
 import { buildPrBody } from '../pr-body.js';
 import type { RunContext } from '../run-context.js';
 import { renderTemplate } from '../template.js';
+import { needsAttention, publishReview, reviewBlockers } from './review.js';
 
 /**
- * Why this run's PR may not be merged automatically: no checks ran, a check failed, or the
- * change edits the files that define the checks (then passing them proves nothing).
+ * Why this run's PR may not be merged automatically: no checks ran, a check failed, the
+ * change edits the files that define the checks (then passing them proves nothing), or the
+ * code review is unavailable or holds it (`codeReview.onCritical: hold`).
  */
 export function autoMergeBlockers(ctx: RunContext): string[] {
+  return [...checkBlockers(ctx), ...reviewBlockers(ctx)];
+}
+
+function checkBlockers(ctx: RunContext): string[] {
   const { verify } = ctx;
   if (!verify || verify.length === 0) return ['no checks ran in this run (verify.commands)'];
   const failed = verify.filter((v) => !v.ok);
@@ -22,6 +28,9 @@ export function autoMergeBlockers(ctx: RunContext): string[] {
   }
   return [];
 }
+
+/** The label of a PR the code review holds (`codeReview.onCritical: hold`). */
+export const NEEDS_ATTENTION = 'needs-attention';
 
 /** Finds the branch's open PR (a resumed run) or opens one, with the run report in its body. */
 export async function openPullRequest(ctx: RunContext): Promise<void> {
@@ -38,6 +47,8 @@ export async function openPullRequest(ctx: RunContext): Promise<void> {
     secrets,
     ...(ctx.verify ? { verify: ctx.verify } : {}),
     notAutoMerged: ctx.autoMergeBlockers,
+    ...(ctx.review ? { review: ctx.review } : {}),
+    ...(ctx.selectionReason ? { selectionReason: ctx.selectionReason } : {}),
   });
   const pr =
     (await forge.findPullRequest(ctx.branch, ctx.remote)) ??
@@ -46,12 +57,13 @@ export async function openPullRequest(ctx: RunContext): Promise<void> {
       body,
       head: ctx.branch,
       base: ctx.baseBranch,
-      labels: task.labels,
+      labels: needsAttention(ctx) ? [...new Set([...task.labels, NEEDS_ATTENTION])] : task.labels,
       taskId: task.id,
       remote: ctx.remote,
     }));
   ctx.pr = { number: pr.number, url: pr.url };
   store.upsertRun({ taskId: task.id, prNumber: pr.number, prUrl: pr.url, state: 'published' });
+  await publishReview(ctx, pr.number);
 }
 
 /** Moves the task to review and announces the PR. */
