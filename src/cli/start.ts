@@ -57,6 +57,8 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
     io.out(`HTTP server on ${addr.url} (webhook ${config.webhook.path}, /health)`);
   }
   app.router?.start();
+  // Preloads the queue's models beside intake; never awaited.
+  app.warmUp?.trigger();
   await app.worker.start({ watch: !opts.once });
   const stopRecovery =
     config.recovery.autoRetry && !opts.once

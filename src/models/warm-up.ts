@@ -109,8 +109,10 @@ export class ModelWarmUp {
   }
 
   /** Forwarded model events: a host whose breaker closed gets its models back. */
-  handleEvent(event: ModelEvent): void {
-    if (event.type === 'breaker.closed') this.trigger(event.host);
+  handleEvent(event: ModelEvent | { type: string }): void {
+    if (event.type === 'breaker.closed' && 'host' in event && typeof event.host === 'string') {
+      this.trigger(event.host);
+    }
   }
 
   /** Settles when every warm-up started so far has finished (tests, benchmarks). */

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type ModelEvent,
   ModelRouter,
   type ModelRouterOptions,
   ModelWarmUp,
+  type RouterEvent,
   type WarmedModel,
   type WarmUpOptions,
 } from '../../../src/models/index.js';
@@ -137,8 +137,8 @@ describe('model warm-up against the fake Ollama', () => {
 
   it('warms a host again when its breaker closes', async () => {
     const f = await fake();
-    const events: ModelEvent[] = [];
-    let forward: ((e: ModelEvent) => void) | undefined;
+    const events: RouterEvent[] = [];
+    let forward: ((e: RouterEvent) => void) | undefined;
     const r = router([f.url], {
       breaker: { failureThreshold: 1, successThreshold: 1, halfOpenRequests: 1, cooldownMs: 100 },
       healthCheck: { enabled: true, intervalMs: 50, timeoutMs: 500, endpoint: '/api/version' },
