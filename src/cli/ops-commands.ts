@@ -120,6 +120,9 @@ export async function prCommand(
         `#${pr.number} ${pr.title}\nstate: ${pr.state}\nbranch: ${pr.head} → ${pr.base}\nrepository: ${pr.repo}\n\n${pr.body}`,
       );
       for (const c of app.store.listComments(pr.number)) io.out(`\n--- comment ---\n${c}`);
+      const review = app.store.listReviewComments(pr.number);
+      if (review.length > 0) io.out(`\n--- review comments (${review.length}) ---`);
+      for (const c of review) io.out(`${c.path}${c.line ? `:${c.line}` : ''}: ${c.body.replace(/\n+/g, ' ')}`);
       return 0;
     }
     if (action === 'merge') {
