@@ -157,6 +157,21 @@ export const queueFields = {
   queues: z
     .array(queueSchema)
     .default([])
+    .superRefine((queues, ctx) => {
+      const seen = new Set<string>();
+      queues.forEach((q, i) => {
+        if (seen.has(q.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `queue "${q.name}" is declared twice` });
+        seen.add(q.name);
+        // `default` takes whatever matches no other queue; any other queue would never get a task.
+        if (q.name !== 'default' && q.labels.length === 0 && q.priorities.length === 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i],
+            message: `queue "${q.name}" has neither labels nor priorities, so no task would be routed to it`,
+          });
+      });
+    })
     .describe(
       'Named queues with their own concurrency, routed by label (first match) then priority; tasks matching none go to `default` (concurrency `processing.concurrency`). Empty: one queue.',
     ),
