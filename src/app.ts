@@ -249,7 +249,14 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     env,
     reviewer:
       config.codeReview.enabled && router
-        ? new CodeReviewer({ router, config, secrets, maxNumCtx: 32_768 })
+        ? new CodeReviewer({
+            router,
+            config,
+            secrets,
+            maxNumCtx: 32_768,
+            // Reviews are deterministic (temperature 0, fixed seed): a repeat is served from the store.
+            chat: (client, request) => responseCache.chat(client, request, 'review'),
+          })
         : undefined,
   };
   const processor = new TaskProcessor(deps);
