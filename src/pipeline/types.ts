@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Forge } from '../forges/types.js';
 import type { FailureAttempt, TaskSource } from '../intake/types.js';
+import type { ModelSelector } from '../models/selection/index.js';
 import type { Logger } from '../observability/index.js';
 import type { CodeReviewer } from '../review/index.js';
 import type { ProcessSandbox } from '../sandbox/index.js';
@@ -55,4 +56,6 @@ export interface PipelineDeps {
   sandbox: ProcessSandbox;
   /** The LLM code review; undefined when `codeReview.enabled` is off. */
   reviewer?: CodeReviewer | undefined;
+  /** Orders each run's models (`modelSelection`); default: one built from `config` and `store`. */
+  selector?: ModelSelector | undefined;
 }
