@@ -2,6 +2,7 @@ import type { App } from '../app.js';
 import { TpError } from '../errors/index.js';
 import { LocalForge } from '../forges/local/index.js';
 import { completeTask } from '../pipeline/completion.js';
+import { QueueSet, type QueueStats, queueSnapshot } from '../queue/index.js';
 import { type CliIo, type GlobalOptions, withApp } from './context.js';
 import { table } from './table.js';
 
@@ -10,10 +11,16 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
   return withApp(io, opts, async (app) => {
     const counts = await app.source.counts();
     const running = app.store.listRuns('running');
+    const queues = await queueSnapshot({
+      source: app.source,
+      store: app.store,
+      queues: QueueSet.fromConfig(app.loaded.config.processing),
+      now: Date.now(),
+    });
     if (opts.json) {
       io.out(
         JSON.stringify(
-          { counts, running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })) },
+          { counts, running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })), queues },
           null,
           2,
         ),
@@ -21,6 +28,7 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
       return 0;
     }
     io.out(table([['FOLDER', 'TASKS'], ...Object.entries(counts).map(([k, v]) => [k, String(v)])]));
+    io.out(`\nQueues:\n${queueTable(queues)}`);
     if (running.length > 0) {
       io.out('\nRunning (or interrupted, resumed at next start):');
       io.out(
@@ -51,6 +59,27 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
       io.out(`\nOpen pull requests: ${open.map((p) => `#${p.number} (${p.head})`).join(', ')}`);
     return 0;
   });
+}
+
+/** Per queue; PAST SLA = waiting longer than their priority's SLA now, RAISED = SLA steps taken. */
+function queueTable(queues: QueueStats[]): string {
+  const wait = (ms: number | undefined) => {
+    if (ms === undefined) return '-';
+    const min = Math.floor(ms / 60_000);
+    return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h ${min % 60} min`;
+  };
+  return table([
+    ['QUEUE', 'CONCURRENCY', 'RUNNING', 'WAITING', 'OLDEST WAIT', 'PAST SLA', 'RAISED'],
+    ...queues.map((q) => [
+      q.name,
+      String(q.concurrency),
+      String(q.running),
+      String(q.waiting),
+      wait(q.oldestWaitMs),
+      String(q.pastSla),
+      String(q.raised),
+    ]),
+  ]);
 }
 
 interface LiveOllama {
