@@ -3,6 +3,7 @@ import type { FailureAttempt } from '../intake/types.js';
 import type { Task } from '../tasks/types.js';
 import { failureFiles } from './failure.js';
 import { createRunContext, type RunContext, runStages } from './run-context.js';
+import { recordRunOutcome } from './stages/agent.js';
 import {
   alreadyPushed,
   autoMerge,
@@ -67,6 +68,7 @@ export class TaskProcessor {
       if (await alreadyPushed(ctx, prev?.commitSha)) ctx.model = prev?.modelUsed;
       else await runStages(ctx, [prepareWorkspace, ...CHANGE_STAGES]);
       await runStages(ctx, [openPullRequest, finalizeReview]);
+      recordRunOutcome(ctx, true);
       await cleanupWorkspace(ctx);
       await autoMerge(ctx);
       const pr = ctx.pr!;
@@ -81,6 +83,7 @@ export class TaskProcessor {
     const { store, events, source, secrets } = this.deps;
     const { task, file } = ctx;
     const error = runError(ctx, raw).withTask(task.id);
+    recordRunOutcome(ctx, false);
     const attempts = (error.details.attempts as FailureAttempt[] | undefined) ?? ctx.attempts;
     const outputTail = (error.details.outputTail as string | undefined) ?? ctx.agentResult?.outputTail;
     const { report, log } = failureFiles({
