@@ -8,7 +8,7 @@ import { SIMULATED_MODEL, startSimulatedOllama } from '../demo/simulated-ollama.
 import { completeTask } from '../pipeline/completion.js';
 import { git } from '../workspace/index.js';
 import type { CliIo } from './context.js';
-import { attachProgress } from './progress.js';
+import { attachProgress, useColour } from './progress.js';
 import { table } from './table.js';
 
 /**
@@ -45,7 +45,7 @@ export async function demoCommand(
   const loaded = loadConfig({ cwd: root, env: {} });
   await writeDemoTickets(path.resolve(root, loaded.config.folders.todo));
   const app = await createApp(loaded);
-  const detach = attachProgress(app.events, io);
+  const detach = attachProgress(app.events, io, { colour: useColour(loaded.config.logging.colorize, io) });
   try {
     await app.worker.start({ watch: false });
     await app.worker.idle();

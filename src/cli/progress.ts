@@ -1,8 +1,24 @@
 import type { EventBus } from '../events/index.js';
 import type { CliIo } from './context.js';
 
+const ANSI = { green: 32, red: 31, yellow: 33, dim: 2 } as const;
+type Colour = keyof typeof ANSI;
+
+/**
+ * Whether progress lines get colour: `logging.colorize`, a terminal, and no `NO_COLOR`
+ * (the informal standard every colouring CLI honours); `FORCE_COLOR` wins for CI logs.
+ */
+export function useColour(colorize: boolean, io: Pick<CliIo, 'env' | 'isTty'>): boolean {
+  if (!colorize) return false;
+  if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0') return true;
+  if (io.env.NO_COLOR) return false;
+  return io.isTty;
+}
+
 /** Readable progress lines: one per stage change, with elapsed time. Output chunks stay in the logs. */
-export function attachProgress(events: EventBus, io: CliIo): () => void {
+export function attachProgress(events: EventBus, io: CliIo, options: { colour?: boolean } = {}): () => void {
+  const paint = (colour: Colour, text: string) =>
+    options.colour ? `\u001b[${ANSI[colour]}m${text}\u001b[0m` : text;
   const offs = [
     events.on('task.queued', (e) =>
       io.out(
@@ -17,16 +33,22 @@ export function attachProgress(events: EventBus, io: CliIo): () => void {
     ),
     events.on('attempt.failed', (e) =>
       io.out(
-        `task ${e.taskId}: attempt ${e.attemptNumber} with ${e.model} failed: ${e.code}${e.retryable ? ' (will retry)' : ''}`,
+        paint(
+          'yellow',
+          `task ${e.taskId}: attempt ${e.attemptNumber} with ${e.model} failed: ${e.code}${e.retryable ? ' (will retry)' : ''}`,
+        ),
       ),
     ),
     events.on('task.published', (e) =>
       io.out(
-        `task ${e.taskId}: ✔ PR ${e.prUrl} on branch ${e.branch} → review/ (${(e.elapsedMs / 1000).toFixed(1)}s)`,
+        paint(
+          'green',
+          `task ${e.taskId}: ✔ PR ${e.prUrl} on branch ${e.branch} → review/ (${(e.elapsedMs / 1000).toFixed(1)}s)`,
+        ),
       ),
     ),
-    events.on('task.failed', (e) => io.out(`task ${e.taskId}: ✘ failed: ${e.error} → failed/`)),
-    events.on('task.completed', (e) => io.out(`task ${e.taskId}: completed (PR merged)`)),
+    events.on('task.failed', (e) => io.out(paint('red', `task ${e.taskId}: ✘ failed: ${e.error} → failed/`))),
+    events.on('task.completed', (e) => io.out(paint('green', `task ${e.taskId}: completed (PR merged)`))),
   ];
   return () => {
     for (const off of offs) off();

@@ -8,7 +8,7 @@ import { scheduleRecovery } from '../pipeline/recovery.js';
 import { createServer, type OllamaHealthReport, type TpServer } from '../server/index.js';
 import { parseNewTaskInputs } from '../tasks/index.js';
 import { type CliIo, type GlobalOptions, load } from './context.js';
-import { attachProgress } from './progress.js';
+import { attachProgress, useColour } from './progress.js';
 import { writeNewTask } from './task-files.js';
 
 export interface StartOptions extends GlobalOptions {
@@ -39,7 +39,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   else if (app.sandbox.mode === 'none')
     io.err('warning: sandbox.mode is "none": agents, run_command and verify commands run unconfined.');
   const { config } = loaded;
-  const detach = attachProgress(app.events, io);
+  const detach = attachProgress(app.events, io, { colour: useColour(loaded.config.logging.colorize, io) });
   let server: TpServer | undefined;
   const deps = {
     source: app.source,

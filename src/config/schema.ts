@@ -186,7 +186,12 @@ const loggingSchema = z
       .default('info')
       .describe('Minimum level.'),
     includeTimestamp: z.boolean().default(true).describe('Include an ISO timestamp in every line.'),
-    colorize: z.boolean().default(true).describe('Colour console output on a TTY.'),
+    colorize: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Colour the console progress lines on a terminal (NO_COLOR turns colour off, FORCE_COLOR on).',
+      ),
     directory: z.string().default('logs').describe('Folder for watcher/processor/git/error logs.'),
     maxSize: z.string().default('10m').describe('Rotate a log file at this size (k, m, g suffix).'),
     maxFiles: z.number().int().positive().default(10).describe('Rotated files kept per log.'),
