@@ -21,6 +21,7 @@ import {
   type ResponseCache,
   retryOptionsFrom,
 } from './models/index.js';
+import { DefaultModelSelector } from './models/selection/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { LogHub, logDirectory } from './observability/index.js';
 import { runFollowUp } from './pipeline/follow-up.js';
@@ -247,6 +248,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     sandbox,
     secrets,
     env,
+    // Without a router (command agents) `speed` and `auto` have no host health and order by timings only.
+    selector: new DefaultModelSelector({ config, store, hosts: router }),
     reviewer:
       config.codeReview.enabled && router
         ? new CodeReviewer({
