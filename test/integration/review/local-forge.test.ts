@@ -214,4 +214,24 @@ describe('code review on the local forge', () => {
     const pr = app.store.listPullRequests()[0]!;
     for (const f of ['a.txt', 'b.txt', 'c.txt']) expect(pr.body).toContain(`seen ${f}`);
   });
+
+  it('a repeated review of the same change is served from the response cache', async () => {
+    const fake = await newFake();
+    fake.enqueueReply(REVIEW_MODEL, reply([finding()]));
+    const { app, root } = await open(reviewConfig(fake, { codeReview: { onCritical: 'hold' } }));
+    const lookups: boolean[] = [];
+    app.events.on('cache.lookup', (e) => {
+      if (e.purpose === 'review') lookups.push(e.hit);
+    });
+    writeTask(root, '10', { title: 'Greet', description: 'Say hello' });
+    writeTask(root, '11', { title: 'Greet', description: 'Say hello' });
+    // hold: neither PR is merged, so both changes start from the same main and diff alike.
+    await runAll(app);
+    expect(reviewRequests(fake)).toHaveLength(1);
+    expect(lookups).toEqual([false, true]);
+    const bodies = app.store.listPullRequests().map((p) => p.body);
+    expect(bodies).toHaveLength(2);
+    for (const b of bodies)
+      expect(b).toContain('| 🟠 major | bugs | `greet.txt:1` | The greeting is wrong |');
+  });
 });
