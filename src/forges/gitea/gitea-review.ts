@@ -1,5 +1,5 @@
 import { TpError } from '../../errors/index.js';
-import { foldComments, isContentRejection, prepareReview, splitText } from '../github/review-text.js';
+import { isContentRejection, postReviewWithFallback } from '../github/review-text.js';
 import type { PullRequestReview } from '../types.js';
 import type { GiteaApiClient } from './api-client.js';
 import type { GiteaPullReview } from './api-types.js';
@@ -32,32 +32,20 @@ export async function postGiteaReview(
   prNumber: number,
   review: PullRequestReview,
 ): Promise<void> {
-  const prepared = prepareReview(review);
-  const url = `${repoPath}/pulls/${prNumber}/reviews`;
   const commit = review.commitSha ? { commit_id: review.commitSha } : {};
-  const send = async (text: string, comments: CreatePullReviewBody['comments']) => {
-    const [first = '', ...rest] = splitText(text);
-    const body: CreatePullReviewBody = { body: first, event: 'COMMENT', ...commit, comments };
-    await api.request<GiteaPullReview>('POST', url, { body });
-    for (const part of rest) {
-      await api.request('POST', `${repoPath}/issues/${prNumber}/comments`, { body: { body: part } });
-    }
-  };
-
-  const summary = foldComments(prepared.body, prepared.unanchored);
-  if (prepared.anchored.length > 0) {
-    try {
-      await send(
-        summary,
-        prepared.anchored.map((c) => ({ path: c.path, body: c.body, new_position: c.line })),
-      );
-      return;
-    } catch (err) {
-      if (!worthFolding(err)) throw err;
-    }
-  }
-  const all = foldComments(prepared.body, [...prepared.anchored, ...prepared.unanchored]);
-  // Gitea refuses a COMMENT review with neither body nor comments; there is nothing to say then.
-  if (!all.trim()) return;
-  await send(all, []);
+  await postReviewWithFallback(review, {
+    post: async (text, comments) => {
+      const body: CreatePullReviewBody = {
+        body: text,
+        event: 'COMMENT',
+        ...commit,
+        comments: comments.map((c) => ({ path: c.path, body: c.body, new_position: c.line })),
+      };
+      await api.request<GiteaPullReview>('POST', `${repoPath}/pulls/${prNumber}/reviews`, { body });
+    },
+    comment: async (text) => {
+      await api.request('POST', `${repoPath}/issues/${prNumber}/comments`, { body: { body: text } });
+    },
+    canFold: worthFolding,
+  });
 }

@@ -2,9 +2,17 @@ import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
-import type { CommentAuthor, Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type {
+  CommentAuthor,
+  Forge,
+  OpenPullRequestInput,
+  PullRequest,
+  PullRequestReview,
+  PushAuth,
+} from '../types.js';
 import { githubError } from './errors.js';
 import { type ForgeRetryOptions, forgeRetryPolicy } from './retry-policy.js';
+import { isContentRejection, postReviewWithFallback } from './review-text.js';
 
 type Repo = RestEndpointMethodTypes['repos']['get']['response']['data'];
 /** `pulls.list` items lack `merged`; `pulls.get`/`create` have it. Both have `merged_at`. */
@@ -197,6 +205,32 @@ export class GitHubForge implements Forge {
     await this.call('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', (request) =>
       this.octokit.issues.createComment({ ...this.repoParams(), issue_number: prNumber, body, request }),
     );
+  }
+
+  /**
+   * Posts a pull request review (event COMMENT) with comments on new-side lines. GitHub
+   * refuses the whole review with 422 when one line is outside the diff, without saying
+   * which: the review is then posted again with every comment folded into its body.
+   */
+  async addReview(prNumber: number, review: PullRequestReview): Promise<void> {
+    await postReviewWithFallback(review, {
+      post: async (body, comments) => {
+        await this.call('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', (request) =>
+          this.octokit.pulls.createReview({
+            ...this.repoParams(),
+            pull_number: prNumber,
+            event: 'COMMENT',
+            // GitHub refuses a COMMENT review without a body, even when it has line comments.
+            body: body.trim() ? body : 'Code review: see the comments on the changed lines.',
+            ...(review.commitSha ? { commit_id: review.commitSha } : {}),
+            comments: comments.map((c) => ({ path: c.path, line: c.line, side: 'RIGHT', body: c.body })),
+            request,
+          }),
+        );
+      },
+      comment: (text) => this.comment(prNumber, text),
+      canFold: isContentRejection,
+    });
   }
 
   /**

@@ -97,3 +97,38 @@ export function isContentRejection(err: unknown): boolean {
   const status = (err.details as { status?: unknown } | undefined)?.status;
   return status === 400 || status === 422;
 }
+
+/** How one forge posts a review; `postReviewWithFallback` decides what to send. */
+export interface ReviewPoster {
+  /** Posts one review: a body and comments on lines (possibly none). */
+  post(body: string, comments: PreparedReview['anchored']): Promise<void>;
+  /** Posts a plain PR comment (for text beyond one review body). */
+  comment(text: string): Promise<void>;
+  /** Whether a failed `post` with line comments is worth repeating as a body-only review. */
+  canFold(err: unknown): boolean;
+}
+
+/**
+ * Posts `review` with its comments on their lines; if the forge refuses them (it does not
+ * say which), posts it again with every comment folded into the body. Text longer than one
+ * body continues in PR comments. An empty review posts nothing.
+ */
+export async function postReviewWithFallback(review: PullRequestReview, poster: ReviewPoster): Promise<void> {
+  const prepared = prepareReview(review);
+  const send = async (text: string, comments: PreparedReview['anchored']) => {
+    const [first = '', ...rest] = splitText(text);
+    await poster.post(first, comments);
+    for (const part of rest) await poster.comment(part);
+  };
+  if (prepared.anchored.length > 0) {
+    try {
+      await send(foldComments(prepared.body, prepared.unanchored), prepared.anchored);
+      return;
+    } catch (err) {
+      if (!poster.canFold(err)) throw err;
+    }
+  }
+  const all = foldComments(prepared.body, [...prepared.anchored, ...prepared.unanchored]);
+  if (!all.trim()) return;
+  await send(all, []);
+}
