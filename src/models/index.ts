@@ -66,3 +66,16 @@ export {
   type WarmUpHost,
   type WarmUpOptions,
 } from './warm-up.js';
+export {
+  classifyTask,
+  DefaultModelSelector,
+  type HostView,
+  type ModelSelector,
+  recordOutcome,
+  type Selection,
+  type SelectionContext,
+  type SelectionStrategy,
+  type SelectorOptions,
+  type SizeBucket,
+  taskKinds,
+} from './selection/index.js';
