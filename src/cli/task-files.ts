@@ -115,7 +115,7 @@ export async function writeNewTask(
   }
   for (let tries = 0; ; tries++) {
     const id = await reserveTaskId(app);
-    const file = path.join(dir, taskFileName(id, input.title));
+    const file = path.join(dir, taskFileName(id, input.title, app.loaded.config.taskIdFormat.pattern));
     try {
       await writeFileExclusive(file, serializeOriginalTask({ createdAt, ...input }, id));
       return { id, file };

@@ -202,11 +202,36 @@ const loggingSchema = z
 
 const taskIdSchema = z
   .object({
-    pattern: z.string().default('task-{id}').describe('How a task id is written.'),
+    pattern: z
+      .string()
+      .default('task-{id}')
+      .describe(
+        'How a task id is written in the names of created task files (`create-task`, `bulk-create`, the API); `{id}` is the number. `extractRegex` must read the id back from it.',
+      ),
     extractRegex: z
       .string()
       .default('task-(\\d+)')
       .describe('Regex whose first group is the id in a file name.'),
+  })
+  .superRefine((v, ctx) => {
+    // A created file whose id intake cannot read back would go straight to failed/.
+    let back: string | undefined;
+    try {
+      back = new RegExp(v.extractRegex).exec(v.pattern.replaceAll('{id}', '123'))?.[1];
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extractRegex'],
+        message: `not a valid regex: ${(err as Error).message}`,
+      });
+      return;
+    }
+    if (!v.pattern.includes('{id}') || back !== '123')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        message: `"${v.pattern}" must contain {id}, and extractRegex ${v.extractRegex} must read the id back from it (for id 123 it reads ${back ?? 'nothing'}).`,
+      });
   })
   .prefault({});
 

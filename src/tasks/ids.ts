@@ -43,14 +43,15 @@ const MAX_TITLE_CHARS = 80;
 
 /**
  * File name for a task in the original layout: `taskFileName('5', 'Add user authentication')`
- * → `'task-5 - Add user authentication.md'`. Characters that break on some file system are
+ * → `'task-5 - Add user authentication.md'`; `pattern` is `taskIdFormat.pattern` (`{id}` is the id). Characters that break on some file system are
  * dropped, whitespace collapsed, Unicode kept, and the title part capped at 80 characters so
  * the full path stays well under Windows' limits.
  */
-export function taskFileName(id: string, title: string): string {
+export function taskFileName(id: string, title: string, pattern = 'task-{id}'): string {
+  const name = pattern.replaceAll('{id}', id).replace(UNSAFE_FILE_CHARS, '-');
   let safe = title.replace(UNSAFE_FILE_CHARS, ' ').replace(/\s+/g, ' ').trim();
   if ([...safe].length > MAX_TITLE_CHARS) safe = [...safe].slice(0, MAX_TITLE_CHARS).join('').trim();
   // Windows refuses names ending in a dot or space.
   safe = safe.replace(/[. ]+$/, '');
-  return safe ? `task-${id} - ${safe}.md` : `task-${id}.md`;
+  return safe ? `${name} - ${safe}.md` : `${name}.md`;
 }
