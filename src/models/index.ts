@@ -42,6 +42,19 @@ export {
   withRetry,
 } from './retry.js';
 export { type AttemptContext, ModelRouter, type ModelRouterOptions, type RunOptions } from './router.js';
+export {
+  classifyTask,
+  DefaultModelSelector,
+  type HostView,
+  type ModelSelector,
+  recordOutcome,
+  type Selection,
+  type SelectionContext,
+  type SelectionStrategy,
+  type SelectorOptions,
+  type SizeBucket,
+  taskKinds,
+} from './selection/index.js';
 export type {
   BreakerState,
   ChatChunk,
@@ -66,16 +79,3 @@ export {
   type WarmUpHost,
   type WarmUpOptions,
 } from './warm-up.js';
-export {
-  classifyTask,
-  DefaultModelSelector,
-  type HostView,
-  type ModelSelector,
-  recordOutcome,
-  type Selection,
-  type SelectionContext,
-  type SelectionStrategy,
-  type SelectorOptions,
-  type SizeBucket,
-  taskKinds,
-} from './selection/index.js';
