@@ -116,7 +116,9 @@ export function parseAudit(
       category: 'security',
       file: manifest,
       line: undefined,
-      message: `${v.name ?? advisories[0]?.name ?? 'a dependency'}${v.range ? ` ${v.range}` : ''}: ${titles.join('; ')}`,
+      message:
+        `${v.name ?? advisories[0]?.name ?? 'a dependency'} ${v.range || advisories[0]?.range || ''}`.trimEnd() +
+        `: ${titles.join('; ')}`,
       suggestion: fixText(v.fixAvailable),
       source: 'audit',
     });
