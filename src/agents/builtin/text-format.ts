@@ -1,5 +1,5 @@
 import type { Edit } from './edits.js';
-import { parseFence, readFencedBlock } from './whole-file.js';
+import { parseFence, pathFromHeader, readFencedBlock } from './whole-file.js';
 
 /** What a text-mode reply asked for. `errors` non-empty means the reply must be rejected whole. */
 export interface ParsedReply {
@@ -58,7 +58,9 @@ export function parseTextReply(reply: string): ParsedReply {
     const file = FILE_LINE.exec(line);
     if (file) {
       const next = (lines[i + 1] ?? '').trim() === '' ? lines[i + 2] : lines[i + 1];
-      if (!cleanPath(file[1]!) || !FENCE.test(next ?? '')) {
+      if (!pathFromHeader(line)) {
+        errors.push(`line ${i + 1}: "FILE:" needs one relative file path (no spaces, colons or quotes)`);
+      } else if (!FENCE.test(next ?? '')) {
         errors.push(`line ${i + 1}: "FILE:" must be followed by a fenced block with the complete content`);
       }
       // The fence below reads this header when its turn comes.

@@ -206,3 +206,16 @@ describe('a unified diff under a path is refused, not written as the file', () =
     expect(p.errors.join('\n')).toMatch(/unified diffs are not applied/);
   });
 });
+
+describe('an explicit FILE: header is never dropped silently', () => {
+  it.each(['FILE: a:b\n```\nx\n```', 'FILE: my file.txt\n```\nx\n```', 'FILE: x.txt\nno fence here'])(
+    '%j',
+    (reply) => {
+      const p = parseTextReply(reply);
+      expect(p.edits).toEqual([]);
+      expect(p.errors.join('\n')).toMatch(
+        /"FILE:" (needs one relative file path|must be followed by a fenced block)/,
+      );
+    },
+  );
+});
