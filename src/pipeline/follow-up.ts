@@ -1,3 +1,4 @@
+import { reviewReport } from '../review/index.js';
 import type { Task } from '../tasks/types.js';
 import { redact } from '../workspace/git.js';
 import { changedFiles } from './check-files.js';
@@ -7,6 +8,7 @@ import {
   CHANGE_STAGES,
   cleanupWorkspace,
   prepareExistingWorkspace,
+  publishReview,
   resolveTarget,
   runError,
 } from './stages/index.js';
@@ -42,6 +44,7 @@ function pushedReply(ctx: RunContext): string {
       ...checksReport(ctx.verify),
     );
   }
+  if (ctx.review) lines.push('', ...reviewReport(ctx.review));
   return lines.join('\n');
 }
 
@@ -68,6 +71,7 @@ export async function runFollowUp(
   try {
     await resolveTarget(ctx);
     await runStages(ctx, [prepareExistingWorkspace, ...CHANGE_STAGES]);
+    await publishReview(ctx, req.prNumber);
     reply = pushedReply(ctx);
   } catch (raw) {
     const e = runError(ctx, raw);
