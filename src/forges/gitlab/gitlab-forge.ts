@@ -1,5 +1,6 @@
 import {
   type ExpandedMergeRequestSchema,
+  MergeRequestDiscussions,
   MergeRequestNotes,
   type MergeRequestSchema,
   MergeRequests,
@@ -12,8 +13,16 @@ import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
 import { type ForgeRetryOptions, forgeRetryPolicy } from '../github/retry-policy.js';
-import type { CommentAuthor, Forge, OpenPullRequestInput, PullRequest, PushAuth } from '../types.js';
+import type {
+  CommentAuthor,
+  Forge,
+  OpenPullRequestInput,
+  PullRequest,
+  PullRequestReview,
+  PushAuth,
+} from '../types.js';
 import { gitlabError } from './errors.js';
+import { type GitLabReviewApi, isMissingEndpoint, postGitLabReview } from './gitlab-review.js';
 
 export interface GitLabForgeOptions {
   /** Personal, group or project access token (env GITLAB_TOKEN) with `api` + `write_repository`. */
@@ -49,6 +58,7 @@ export class GitLabForge implements Forge {
   private readonly projects: InstanceType<typeof Projects<false>>;
   private readonly mergeRequests: InstanceType<typeof MergeRequests<false>>;
   private readonly notes: InstanceType<typeof MergeRequestNotes<false>>;
+  private readonly discussions: InstanceType<typeof MergeRequestDiscussions<false>>;
   private readonly namespaces: InstanceType<typeof Namespaces<false>>;
   private readonly members: InstanceType<typeof ProjectMembers<false>>;
   private readonly policy: RetryPolicy;
@@ -77,6 +87,7 @@ export class GitLabForge implements Forge {
     this.projects = new Projects(resource);
     this.mergeRequests = new MergeRequests(resource);
     this.notes = new MergeRequestNotes(resource);
+    this.discussions = new MergeRequestDiscussions(resource);
     this.namespaces = new Namespaces(resource);
     this.members = new ProjectMembers(resource);
     this.policy = forgeRetryPolicy(options.retry);
@@ -186,6 +197,14 @@ export class GitLabForge implements Forge {
   }
 
   /**
+   * Posts a review: a discussion on each line the MR's diff shows, then one note with the
+   * summary and the comments that could not be placed on a line.
+   */
+  async addReview(prNumber: number, review: PullRequestReview): Promise<void> {
+    await postGitLabReview(this.reviewApi(), prNumber, review);
+  }
+
+  /**
    * Accepts (merges) the merge request and returns it as it is afterwards. An MR that is
    * already merged (e.g. a retry after a lost response) counts as success.
    */
@@ -233,6 +252,45 @@ export class GitLabForge implements Forge {
   /** True for this forge's project path (`group/sub/project`), compared without case. */
   isOwnRepository(name: string): boolean {
     return name.toLowerCase() === this.projectPath.toLowerCase();
+  }
+
+  private reviewApi(): GitLabReviewApi {
+    const project = this.projectPath;
+    return {
+      diffRefs: async (iid) =>
+        (
+          await this.call('GET /projects/:id/merge_requests/:iid', () =>
+            this.mergeRequests.show(project, iid),
+          )
+        ).diff_refs,
+      diffs: async (iid) => {
+        try {
+          return await this.call('GET /projects/:id/merge_requests/:iid/diffs', () =>
+            this.mergeRequests.allDiffs(project, iid, { perPage: 100 }),
+          );
+        } catch (err) {
+          if (isMissingEndpoint(err)) return undefined;
+          throw err;
+        }
+      },
+      discussion: async (iid, body, at) => {
+        await this.call('POST /projects/:id/merge_requests/:iid/discussions', () =>
+          this.discussions.create(project, iid, body, {
+            position: {
+              positionType: 'text',
+              baseSha: at.refs.base_sha,
+              startSha: at.refs.start_sha,
+              headSha: at.refs.head_sha,
+              oldPath: at.path,
+              newPath: at.path,
+              newLine: String(at.newLine),
+              ...(at.oldLine !== undefined ? { oldLine: String(at.oldLine) } : {}),
+            },
+          }),
+        );
+      },
+      note: async (iid, body) => this.comment(iid, body),
+    };
   }
 
   private async fetchProject(): Promise<ProjectSchema | undefined> {
