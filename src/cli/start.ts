@@ -155,6 +155,7 @@ export function createAppServer(app: App, metrics: Registry): TpServer {
         queueSize: counts.todo,
         queuePending: app.worker.activeCount,
         processing: app.worker.processing(),
+        queues: app.worker.queueStats(),
         folders: counts,
       };
     },
