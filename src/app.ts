@@ -222,7 +222,13 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       maxModels,
       keepAlive,
       hosts: () => router.hostClients(),
-      neededModels: () => queuedFirstModels(source, (task) => modelChain(task, config.ollama)),
+      // The chain the task will run with: the selector's when there is one (deps is built below;
+      // this runs only after createApp returned).
+      neededModels: () =>
+        queuedFirstModels(
+          source,
+          (task) => deps.selector?.choose(task).chain ?? modelChain(task, config.ollama),
+        ),
       defaultModel: config.ollama.defaultModel,
       onWarmed: (e) => events.emit('model.warmed', e),
       onError: (err) => warmLog.warn({ err }, 'model warm-up failed'),

@@ -83,7 +83,14 @@ export async function queuedFirstModels(
     source.listPending().then(readAll),
   ]);
   pending.sort((a, b) => (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9));
-  return [...doing, ...pending].flatMap((t) => chainFor(t).slice(0, 1));
+  return [...doing, ...pending].flatMap((t) => {
+    try {
+      return chainFor(t).slice(0, 1);
+    } catch {
+      // One task whose chain cannot be worked out must not cost the others their warm-up.
+      return [];
+    }
+  });
 }
 
 /**
