@@ -101,9 +101,11 @@ export interface Forge {
   /**
    * Posts a code review: GitHub pull request review comments, Gitea/Forgejo PR reviews, GitLab
    * discussions, the store for the local forge. A comment on a line the forge cannot anchor
-   * (outside the diff) is folded into the review's body, never dropped.
+   * (outside the diff) is folded into the review's body, never dropped. Texts are capped
+   * (`MAX_REVIEW_TEXT` characters each); the caller redacts secrets before calling. Rejects
+   * with a `TpError` when the forge cannot be reached or refuses the token.
    */
-  addReview?(prNumber: number, review: PullRequestReview): Promise<void>;
+  addReview(prNumber: number, review: PullRequestReview): Promise<void>;
   merge(prNumber: number): Promise<PullRequest>;
   /**
    * Whether this commenter may start a follow-up run: write access to the repository, as the
