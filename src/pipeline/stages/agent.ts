@@ -1,8 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentResult } from '../../agents/types.js';
-import { TpError } from '../../errors/index.js';
-import { modelChain, stripProvider } from '../../models/index.js';
+import { classify, TpError } from '../../errors/index.js';
+import { stripProvider } from '../../models/index.js';
+import {
+  DefaultModelSelector,
+  MODEL_FAULT_CODES,
+  recordOutcome,
+  type Selection,
+} from '../../models/selection/index.js';
 import { buildPrompt } from '../prompt.js';
 import type { RunContext } from '../run-context.js';
 import { checkGitLink, gitLinkError } from './guard.js';
@@ -52,6 +58,51 @@ export async function callAgent(ctx: RunContext, at: AttemptAt, followUp?: strin
   });
 }
 
+/** The model that produced a run's change, waiting for the run's end to be scored. */
+interface PendingOutcome {
+  model: string;
+  kinds: readonly string[];
+  durationMs: number;
+}
+
+// Keyed on the run's context so nothing outlives the run (follow-up runs never settle theirs).
+const pending = new WeakMap<RunContext, PendingOutcome>();
+
+/** Orders the models for this run (`modelSelection`), explains the choice in the log and an event. */
+function selectModels(ctx: RunContext): Selection {
+  const { config, store, events, logger } = ctx.deps;
+  const selector = ctx.deps.selector ?? new DefaultModelSelector({ config, store });
+  const selection = selector.choose(ctx.task, { retry: ctx.kind === 'retry' });
+  ctx.selectionReason = selection.reason;
+  logger.info(
+    { taskId: ctx.task.id, strategy: selection.strategy, chain: selection.chain, kinds: selection.kinds },
+    selection.reason,
+  );
+  events.emit('model.selected', {
+    taskId: ctx.task.id,
+    file: path.basename(ctx.file),
+    strategy: selection.strategy,
+    model: selection.chain[0] ?? '',
+    chain: selection.chain,
+    reason: selection.reason,
+  });
+  return selection;
+}
+
+/**
+ * Scores the model that produced the run's change, once the run is settled: `ok` when the task
+ * reached review, not ok when a later stage (verify, review, push, …) failed it. A failed run
+ * also records the model on the run, so a retry starts one tier above it.
+ */
+export function recordRunOutcome(ctx: RunContext, ok: boolean): void {
+  const p = pending.get(ctx);
+  if (!p) return;
+  pending.delete(ctx);
+  const { store } = ctx.deps;
+  recordOutcome(store, { taskId: ctx.task.id, model: p.model, kinds: p.kinds, ok, durationMs: p.durationMs });
+  if (!ok && ctx.kind !== 'follow-up') store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
+}
+
 /**
  * Runs the agent over the model chain (retry and fallback through the attempt runner). Each
  * attempt's change is staged and diffed at once: an empty diff fails the attempt (the next
@@ -59,12 +110,14 @@ export async function callAgent(ctx: RunContext, at: AttemptAt, followUp?: strin
  */
 export async function runAgent(ctx: RunContext): Promise<void> {
   ctx.enter('agent');
-  const { config, agent, events, workspace, runner } = ctx.deps;
+  const { agent, events, workspace, runner } = ctx.deps;
   const { task } = ctx;
   const wt = ctx.wt!;
   let first = true;
+  const selection = selectModels(ctx);
+  let producedIn = 0;
   const outcome = await runner.run(
-    modelChain(task, config.ollama),
+    selection.chain,
     async (at) => {
       // Nothing more runs in a worktree whose `.git` an attempt replaced: not git, not another model.
       if (ctx.gitLinkReplaced) return undefined;
@@ -79,28 +132,43 @@ export async function runAgent(ctx: RunContext): Promise<void> {
         agent: agent.name,
       });
       let result: AgentResult;
+      let diff: string;
       try {
-        result = await callAgent(ctx, at, followUpText(ctx));
-      } finally {
-        await checkGitLink(ctx);
+        try {
+          result = await callAgent(ctx, at, followUpText(ctx));
+        } finally {
+          await checkGitLink(ctx);
+        }
+        if (ctx.gitLinkReplaced) return undefined;
+        diff = await workspace.diff(wt);
+        if (diff.trim() === '') {
+          throw new TpError(
+            `Agent made no changes (${result.stopReason}: ${result.summary || 'no summary'}).`,
+            {
+              code: result.stopReason === 'budget' ? 'AGENT_BUDGET' : 'AGENT_NO_CHANGES',
+              retryable: false,
+              details: { outputTail: result.outputTail },
+            },
+          );
+        }
+      } catch (err) {
+        // Only failures that are the model's doing teach the selector (not a host that is down).
+        if (MODEL_FAULT_CODES.has(classify(err).code))
+          recordOutcome(ctx.deps.store, {
+            taskId: task.id,
+            model: at.model,
+            kinds: selection.kinds,
+            ok: false,
+            durationMs: Date.now() - started,
+          });
+        throw err;
       }
-      if (ctx.gitLinkReplaced) return undefined;
-      const diff = await workspace.diff(wt);
-      if (diff.trim() === '') {
-        throw new TpError(
-          `Agent made no changes (${result.stopReason}: ${result.summary || 'no summary'}).`,
-          {
-            code: result.stopReason === 'budget' ? 'AGENT_BUDGET' : 'AGENT_NO_CHANGES',
-            retryable: false,
-            details: { outputTail: result.outputTail },
-          },
-        );
-      }
+      producedIn = Date.now() - started;
       events.emit('attempt.succeeded', {
         taskId: task.id,
         attemptNumber: at.attemptNumber,
         model: at.model,
-        durationMs: Date.now() - started,
+        durationMs: producedIn,
       });
       return { result, host: at.host, attemptNumber: at.attemptNumber, diff };
     },
@@ -113,4 +181,5 @@ export async function runAgent(ctx: RunContext): Promise<void> {
   ctx.host = outcome.result.host;
   ctx.attemptNumber = outcome.result.attemptNumber;
   ctx.diff = outcome.result.diff;
+  pending.set(ctx, { model: outcome.modelUsed, kinds: selection.kinds, durationMs: producedIn });
 }
