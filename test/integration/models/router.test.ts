@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TpError } from '../../../src/errors/index.js';
 import {
   type BreakerState,
-  type ModelEvent,
   ModelRouter,
   type ModelRouterOptions,
+  type RouterEvent,
 } from '../../../src/models/index.js';
 import { type FakeOllama, startFakeOllama } from '../../fixtures/fake-ollama/index.js';
 
@@ -17,7 +17,7 @@ interface Sent {
 
 interface Rig {
   router: ModelRouter;
-  events: ModelEvent[];
+  events: RouterEvent[];
   sent: Sent[];
 }
 
@@ -33,7 +33,7 @@ async function fakeHost(models?: string[]): Promise<FakeOllama> {
 }
 
 function rig(hosts: string[], overrides: Partial<ModelRouterOptions> = {}): Rig {
-  const events: ModelEvent[] = [];
+  const events: RouterEvent[] = [];
   const sent: Sent[] = [];
   let router: ModelRouter | undefined;
   // Counts what leaves the process: requests a dead host would receive if it were listening.
@@ -120,10 +120,12 @@ describe('ModelRouter against fake Ollama hosts', () => {
 
   it('a model missing everywhere falls through to the next without any chat request', async () => {
     const h = await fakeHost();
-    const { router } = rig([h.url]);
+    const { router, events } = rig([h.url]);
     const r = await router.chat(['starcoder2', 'deepseek-coder'], { messages });
     expect(r.modelUsed).toBe('deepseek-coder');
-    expect(r.attempts[0]).toMatchObject({ model: 'starcoder2', code: 'MODEL_NOT_FOUND', host: undefined });
+    // Left out of the chain: one model.skipped event, no attempt.
+    expect(r.attempts).toEqual([expect.objectContaining({ model: 'deepseek-coder', ok: true })]);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'model.skipped', model: 'starcoder2' }));
     expect(h.requestsTo('/api/chat')).toHaveLength(1);
   });
 
