@@ -234,4 +234,21 @@ describe('code review on the local forge', () => {
     for (const b of bodies)
       expect(b).toContain('| 🟠 major | bugs | `greet.txt:1` | The greeting is wrong |');
   });
+
+  it('a fix round cannot slip past the secret scan: a token it adds fails the task and nothing is pushed', async () => {
+    const fake = await newFake();
+    fake.setResponder(() => reply([finding()]));
+    const token = `ghp_${'Q7'.repeat(18)}`;
+    const agent = `if [ -n "$TP_FOLLOW_UP" ]; then echo 'const t = "${token}";' > greet.txt; else echo hello > greet.txt; fi`;
+    const { app, root, remote } = await open(
+      reviewConfig(fake, { agent: { command: agent }, codeReview: { onCritical: 'fix', maxFixRounds: 1 } }),
+    );
+    writeTask(root, '12', { title: 'Greet' });
+    await runAll(app);
+    // Reviewed once, then the fix round's token stopped the run before a second review.
+    expect(reviewRequests(fake)).toHaveLength(1);
+    expect(failedReport(root)).toMatchObject({ code: 'SECRET_DETECTED' });
+    expect(app.store.listPullRequests()).toEqual([]);
+    expect(() => gitOut(['rev-parse', '--verify', 'task-12'], remote)).toThrow();
+  });
 });
