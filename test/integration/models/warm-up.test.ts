@@ -135,6 +135,21 @@ describe('model warm-up against the fake Ollama', () => {
     expect(warmed[0]?.error).toContain('out of memory');
   });
 
+  it('gives up on a load that hangs (first-token timeout) and loads the next model', async () => {
+    const f = await fake();
+    f.injectFault({ kind: 'hang' }, { times: 1, paths: ['/api/generate'] });
+    const r = router([f.url], {
+      client: { timeouts: { firstTokenMs: 300, idleMs: 300, totalMs: 5_000 }, requestTimeoutMs: 1_000 },
+    });
+    const { w, warmed } = warmUp(r, { neededModels: async () => [QWEN, LLAMA] });
+    await w.run();
+    expect(warmed.map((e) => [e.model, e.ok])).toEqual([
+      [QWEN, false],
+      [LLAMA, true],
+    ]);
+    expect(warmed[0]?.error).toMatch(/no answer within 300 ms/);
+  });
+
   it('warms a host again when its breaker closes', async () => {
     const f = await fake();
     const events: RouterEvent[] = [];
