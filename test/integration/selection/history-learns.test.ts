@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventMap } from '../../../src/events/index.js';
+import type { TpEvents } from '../../../src/events/index.js';
 import { type FakeOllama, type ResponderRequest, startFakeOllama } from '../../fixtures/fake-ollama/index.js';
 import { openAppsClosedAfterEach } from '../../helpers/apps.js';
 import { folderContents, makeProject, writeTask } from '../../helpers/project.js';
@@ -52,7 +52,7 @@ describe('model selection through the real app (history strategy)', () => {
     writeTask(root, '1', { title: 'First bug', extra: 'labels: [bug]' });
     writeTask(root, '2', { title: 'Second bug', extra: 'labels: [bug]' });
     const app = await open(root);
-    const selected: EventMap['model.selected'][] = [];
+    const selected: TpEvents['model.selected'][] = [];
     app.events.on('model.selected', (e) => selected.push(e));
 
     await app.worker.start({ watch: false });
