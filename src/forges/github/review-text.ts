@@ -115,20 +115,22 @@ export interface ReviewPoster {
  */
 export async function postReviewWithFallback(review: PullRequestReview, poster: ReviewPoster): Promise<void> {
   const prepared = prepareReview(review);
-  const send = async (text: string, comments: PreparedReview['anchored']) => {
+  // Only the review post itself is retried folded; a failure of a continuation comment is the caller's.
+  const post = async (text: string, comments: PreparedReview['anchored']): Promise<boolean> => {
     const [first = '', ...rest] = splitText(text);
-    await poster.post(first, comments);
+    try {
+      await poster.post(first, comments);
+    } catch (err) {
+      if (comments.length === 0 || !poster.canFold(err)) throw err;
+      return false;
+    }
     for (const part of rest) await poster.comment(part);
+    return true;
   };
   if (prepared.anchored.length > 0) {
-    try {
-      await send(foldComments(prepared.body, prepared.unanchored), prepared.anchored);
-      return;
-    } catch (err) {
-      if (!poster.canFold(err)) throw err;
-    }
+    if (await post(foldComments(prepared.body, prepared.unanchored), prepared.anchored)) return;
   }
   const all = foldComments(prepared.body, [...prepared.anchored, ...prepared.unanchored]);
   if (!all.trim()) return;
-  await send(all, []);
+  await post(all, []);
 }
