@@ -64,7 +64,13 @@ async function setup(
 }
 
 const signal = new AbortController().signal;
-const chats = (fake: FakeOllama) => fake.requestsTo('/api/chat').map((r) => r.body as Record<string, any>);
+/** A chat request body as the fake recorded it. */
+interface ChatBody {
+  format?: unknown;
+  options: Record<string, unknown>;
+  messages: Array<{ role: string; content: string }>;
+}
+const chats = (fake: FakeOllama) => fake.requestsTo('/api/chat').map((r) => r.body as ChatBody);
 
 describe('CodeReviewer against the fake Ollama', () => {
   it('asks for structured output (JSON schema format, temperature 0, seed, num_ctx) and anchors findings to the diff', async () => {
@@ -123,7 +129,7 @@ describe('CodeReviewer against the fake Ollama', () => {
       required: expect.arrayContaining(['findings', 'summary']),
     });
     expect(body?.options).toMatchObject({ temperature: 0, seed: 42, num_ctx: 4096 });
-    const user = body?.messages.find((m: { role: string }) => m.role === 'user').content as string;
+    const user = body?.messages.find((m) => m.role === 'user')?.content ?? '';
     expect(user).toContain('greet returns "hi"');
     expect(user).toContain("return 'hello'");
   });
@@ -136,7 +142,7 @@ describe('CodeReviewer against the fake Ollama', () => {
     fake.enqueueReply('reviewer:1b', { content: '{"findings":[],"summary":"Clean."}' });
     const r = await reviewer.review({ task: TASK, diff: diffOf({ 'a.txt': ['x'] }), signal });
     expect(r).toMatchObject({ status: 'ok', findings: [], summary: 'Clean.', requests: 2 });
-    const repair = chats(fake)[1]?.messages as Array<{ role: string; content: string }>;
+    const repair = chats(fake)[1]?.messages ?? [];
     expect(repair.at(-2)?.role).toBe('assistant');
     expect(repair.at(-1)?.content).toContain('findings.0.severity');
   });
@@ -194,7 +200,7 @@ describe('CodeReviewer against the fake Ollama', () => {
     const bodies = chats(fake);
     expect(bodies.length).toBe(3);
     expect(bodies.every((b) => b.options.num_ctx === 4096)).toBe(true);
-    const sent = bodies.map((b) => b.messages[1].content as string);
+    const sent = bodies.map((b) => b.messages[1]?.content ?? '');
     expect(sent.map((s) => /files: ([^)]+)\)/.exec(s)?.[1])).toEqual(['one.ts', 'two.ts', 'huge.ts']);
     expect(sent[2]).toContain('[… diff of huge.ts truncated');
     expect(sent[0]).not.toContain('truncated');
