@@ -1,5 +1,5 @@
 import { TpError } from '../../errors/index.js';
-import { isContentRejection, postReviewWithFallback } from '../github/review-text.js';
+import { isContentRejection, postReviewWithFallback } from '../review-text.js';
 import type { PullRequestReview } from '../types.js';
 import type { GiteaApiClient } from './api-client.js';
 import type { GiteaPullReview } from './api-types.js';

@@ -1,13 +1,3 @@
 export { GITHUB_SCOPE_HINT, githubError } from './errors.js';
 export { GitHubForge, type GitHubForgeOptions, githubApiUrl } from './github-forge.js';
 export { type ForgeRetryOptions, forgeRetryPolicy, redact, retryAfterMs } from './retry-policy.js';
-export {
-  capText,
-  foldComments,
-  isContentRejection,
-  MAX_REVIEW_TEXT,
-  postReviewWithFallback,
-  prepareReview,
-  type ReviewPoster,
-  splitText,
-} from './review-text.js';

@@ -1,6 +1,6 @@
 import type { DiffRefsSchema, MergeRequestDiffSchema } from '@gitbeaker/rest';
 import { TpError } from '../../errors/index.js';
-import { foldComments, isContentRejection, prepareReview, splitText } from '../github/review-text.js';
+import { foldComments, isContentRejection, prepareReview, splitText } from '../review-text.js';
 import type { PullRequestReview, ReviewComment } from '../types.js';
 
 /** A new-side line of the MR diff: added (`+`), or unchanged with its old-side number. */

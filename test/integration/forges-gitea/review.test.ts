@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
 import { GiteaForge } from '../../../src/forges/gitea/index.js';
-import { MAX_REVIEW_TEXT } from '../../../src/forges/github/review-text.js';
+import { MAX_REVIEW_TEXT } from '../../../src/forges/review-text.js';
 import { type FakeGitea, startFakeGitea } from '../../fixtures/fake-gitea/index.js';
 import { numberedLines, seedBranches } from '../../fixtures/fake-github/seed-branches.js';
 import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';

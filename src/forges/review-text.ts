@@ -1,5 +1,5 @@
-import { TpError } from '../../errors/index.js';
-import type { PullRequestReview, ReviewComment } from '../types.js';
+import { TpError } from '../errors/index.js';
+import type { PullRequestReview, ReviewComment } from './types.js';
 
 /*
  * Shared by the HTTP forges (GitHub, Gitea/Forgejo, GitLab): review text is model output,

@@ -8,7 +8,7 @@ import {
   postReviewWithFallback,
   prepareReview,
   splitText,
-} from '../../../src/forges/github/index.js';
+} from '../../../src/forges/review-text.js';
 
 describe('review text shared by the HTTP forges', () => {
   it('caps text at the limit with a marker, never splitting a surrogate pair', () => {
