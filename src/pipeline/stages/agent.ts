@@ -90,17 +90,21 @@ function selectModels(ctx: RunContext): Selection {
 }
 
 /**
- * Scores the model that produced the run's change, once the run is settled: `ok` when the task
- * reached review, not ok when a later stage (verify, review, push, …) failed it. A failed run
- * also records the model on the run, so a retry starts one tier above it.
+ * Scores the model that produced the run's change, once the run is settled. A success needs
+ * the task in review with its verify commands passing and no open critical review finding
+ * (failing checks and findings do not fail a task, but they say the change was not good). A
+ * failed run also records the model on the run, so that a retry starts one tier above it.
  */
-export function recordRunOutcome(ctx: RunContext, ok: boolean): void {
+export function recordRunOutcome(ctx: RunContext, reachedReview: boolean): void {
   const p = pending.get(ctx);
   if (!p) return;
   pending.delete(ctx);
+  const verified = ctx.verify?.every((r) => r.ok) ?? true;
+  const blocked = ctx.review?.counted.some((f) => f.severity === 'critical') ?? false;
+  const ok = reachedReview && verified && !blocked;
   const { store } = ctx.deps;
   recordOutcome(store, { taskId: ctx.task.id, model: p.model, kinds: p.kinds, ok, durationMs: p.durationMs });
-  if (!ok && ctx.kind !== 'follow-up') store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
+  if (!reachedReview && ctx.kind !== 'follow-up') store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
 }
 
 /**
