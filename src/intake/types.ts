@@ -13,13 +13,24 @@ export interface FailureAttempt {
   durationMs: number;
 }
 
+/** An open code review finding, as error.json lists it when the review blocked the run. */
+export interface FailureFinding {
+  severity: string;
+  category: string;
+  file: string;
+  line?: number | undefined;
+  message: string;
+  suggestion?: string | undefined;
+}
+
 /** What `failed/<file>.error.json` holds (the original's fields, plus code/hint/stage/attempts). */
 export interface FailureReport {
   taskId: string;
   filename: string;
   timestamp: string;
   error: string;
-  errorType: 'transient' | 'permanent' | 'rejected' | 'invalid';
+  /** `review`: the code review blocked the run (`codeReview.blockOnCritical`); `findings` lists why. */
+  errorType: 'transient' | 'permanent' | 'rejected' | 'invalid' | 'review';
   code: string;
   retryable: boolean;
   retryCount: number;
@@ -29,6 +40,7 @@ export interface FailureReport {
   line?: number | undefined;
   attempts: FailureAttempt[];
   outputTail?: string | undefined;
+  findings?: FailureFinding[] | undefined;
 }
 
 export interface ReviewInfo {

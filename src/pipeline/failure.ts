@@ -1,15 +1,6 @@
 import type { TpError } from '../errors/index.js';
-import type { FailureAttempt, FailureReport } from '../intake/types.js';
+import type { FailureAttempt, FailureFinding, FailureReport } from '../intake/types.js';
 import { redact } from '../workspace/git.js';
-
-/**
- * error.json as written: the intake's `FailureReport`, plus `errorType: "review"` and the open
- * findings when the code review blocked the run (`codeReview.blockOnCritical`).
- */
-export type FailureReportOut = Omit<FailureReport, 'errorType'> & {
-  errorType: FailureReport['errorType'] | 'review';
-  findings?: unknown[];
-};
 
 export interface FailureContext {
   taskId: string;
@@ -22,7 +13,7 @@ export interface FailureContext {
   outputTail: string | undefined;
   secrets: string[];
   line?: number | undefined;
-  errorType?: FailureReportOut['errorType'];
+  errorType?: FailureReport['errorType'];
 }
 
 const DEFAULT_HINTS: Record<string, string> = {
@@ -50,7 +41,7 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
     DEFAULT_HINTS[ctx.error.code] ??
     'Fix the cause above, then run `ticket-processor retry-failed --task-id {id}`.'
   ).replaceAll('{id}', ctx.taskId);
-  const report: FailureReportOut = {
+  const report: FailureReport = {
     taskId: ctx.taskId,
     filename: ctx.filename,
     timestamp: new Date().toISOString(),
@@ -65,7 +56,7 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
     line: ctx.line,
     attempts: ctx.attempts.map((a) => ({ ...a, error: r(a.error)! })),
     outputTail: r(ctx.outputTail),
-    ...(findings ? { findings: JSON.parse(r(JSON.stringify(findings))!) as unknown[] } : {}),
+    ...(findings ? { findings: JSON.parse(r(JSON.stringify(findings))!) as FailureFinding[] } : {}),
   };
   const lines = [
     `Task ${ctx.taskId} (${ctx.filename}) failed${ctx.stage ? ` at stage "${ctx.stage}"` : ''}.`,
@@ -89,13 +80,12 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
   }
   if (report.findings?.length) {
     lines.push('', 'Open code review findings:');
-    for (const f of report.findings as Array<Record<string, unknown>>)
+    for (const f of report.findings)
       lines.push(`  - [${f.severity}, ${f.category}] ${f.file}${f.line ? `:${f.line}` : ''}: ${f.message}`);
   }
   if (report.outputTail) lines.push('', 'Last lines of the agent output:', report.outputTail.trimEnd());
-  // The intake's type has no "review" errorType yet; the file is JSON either way.
   return {
-    report: report as unknown as FailureReport,
+    report,
     log: `${lines.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n')}\n`,
   };
 }

@@ -195,13 +195,12 @@ export function reviewBlockers(ctx: RunContext): string[] {
 
 /**
  * Puts the open findings on the PR as a forge review, one line comment per finding on a
- * changed line. Forges without `addReview` have them in the PR body only. A failure is logged:
- * the body already carries every finding.
+ * changed line. A failure is logged: the body already carries every finding.
  */
 export async function publishReview(ctx: RunContext, prNumber: number): Promise<void> {
   const { forge, logger, secrets } = ctx.deps;
   const r = ctx.review;
-  if (!r || r.findings.length === 0 || !forge.addReview) return;
+  if (!r || r.findings.length === 0) return;
   const comments = lineComments(r.findings).map((c) => ({ ...c, body: redact(c.body, secrets) }));
   const body = redact(
     `ticket-processor code review (${r.model ?? 'no model'}): ${severityLine(r.findings)}. See the PR description for the full table.`,
