@@ -108,6 +108,7 @@ export class DefaultModelSelector implements ModelSelector {
     const now = ctx.now ?? this.now();
     const history = new History(this.options.store.modelOutcomeStats(now - historyDays * DAY_MS));
     const pool = uniqueModels([...fixed, ...this.tiers.all(), ...this.profileModels(task)]);
+    if (pool.length === 0) return { ...base, chain: [], reason: 'no model configured' };
     let pick: StrategyPick;
     if (strategy === 'complexity') pick = this.complexity(cls, pool);
     else if (strategy === 'history') pick = this.history(kinds, pool, history);

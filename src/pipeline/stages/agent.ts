@@ -70,14 +70,11 @@ const pending = new WeakMap<RunContext, PendingOutcome>();
 
 /** Orders the models for this run (`modelSelection`), explains the choice in the log and an event. */
 function selectModels(ctx: RunContext): Selection {
-  const { config, store, events, logger } = ctx.deps;
+  const { config, store, events } = ctx.deps;
   const selector = ctx.deps.selector ?? new DefaultModelSelector({ config, store });
   const selection = selector.choose(ctx.task, { retry: ctx.kind === 'retry' });
   ctx.selectionReason = selection.reason;
-  logger.info(
-    { taskId: ctx.task.id, strategy: selection.strategy, chain: selection.chain, kinds: selection.kinds },
-    selection.reason,
-  );
+  // The event log writes this as the one info line of the choice (taskId, reason, chain).
   events.emit('model.selected', {
     taskId: ctx.task.id,
     file: path.basename(ctx.file),
@@ -104,7 +101,8 @@ export function recordRunOutcome(ctx: RunContext, reachedReview: boolean): void 
   const ok = reachedReview && verified && !blocked;
   const { store } = ctx.deps;
   recordOutcome(store, { taskId: ctx.task.id, model: p.model, kinds: p.kinds, ok, durationMs: p.durationMs });
-  if (!reachedReview && ctx.kind !== 'follow-up') store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
+  if (!reachedReview && ctx.kind !== 'follow-up')
+    store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TpEvents } from '../../../src/events/index.js';
 import { type FakeOllama, type ResponderRequest, startFakeOllama } from '../../fixtures/fake-ollama/index.js';
@@ -90,5 +92,15 @@ describe('model selection through the real app (history strategy)', () => {
     // The PR's run report carries the explanation.
     const pr = app.store.listPullRequests().find((p) => p.taskId === '2');
     expect(pr?.body).toContain(`chose ${GOOD}: history 1/1 on label:bug`);
+    // One info line per choice in the processor log, with the task id.
+    await app.close();
+    const lines = readFileSync(path.join(root, 'logs', 'processor.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('chose '))
+      .map((l) => JSON.parse(l) as { taskId?: string; message?: string; reason?: string; level?: unknown });
+    expect(lines.map((l) => [l.taskId, l.message, l.reason?.slice(0, l.reason.indexOf(': '))])).toEqual([
+      ['1', 'model.selected', `chose ${WEAK}`],
+      ['2', 'model.selected', `chose ${GOOD}`],
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { recordOutcome } from '../../../src/models/selection/index.js';
+import { modelSelectionSchema } from '../../../src/config/schema-runs.js';
+import { DefaultModelSelector, recordOutcome } from '../../../src/models/selection/index.js';
+import { SqliteStore } from '../../../src/store/index.js';
 import { LARGE, MEDIUM, NOW, record, SMALL, setup, task } from './helpers.js';
 
 const typo = task({ labels: ['typo'], description: 'Fix a typo.', acceptanceCriteria: [] });
@@ -248,6 +250,22 @@ describe('every strategy', () => {
       expect(selector.choose(typo, { retry: true }).chain[0]).toBe(LARGE);
       // Not a retry: earlier failures are not looked up.
       expect(selector.choose(typo).chain[0]).not.toBe(LARGE);
+    },
+  );
+});
+
+describe('no models at all', () => {
+  it.each(['complexity', 'history', 'speed', 'auto'] as const)(
+    '%s: an empty chain with a reason, not a crash',
+    (strategy) => {
+      const selector = new DefaultModelSelector({
+        config: {
+          ollama: { defaultModel: '', fallbackModels: [], availableModels: [] },
+          modelSelection: modelSelectionSchema.parse({ strategy }),
+        },
+        store: new SqliteStore(':memory:'),
+      });
+      expect(selector.choose(task())).toMatchObject({ chain: [], reason: 'no model configured' });
     },
   );
 });
