@@ -43,7 +43,7 @@ export function attachProgress(events: EventBus, io: CliIo, options: { colour?: 
       io.out(
         paint(
           'green',
-          `task ${e.taskId}: ✔ PR ${e.prUrl} on branch ${e.branch} → review/ (${(e.elapsedMs / 1000).toFixed(1)}s)`,
+          `task ${e.taskId}: ✔ ${e.prUrl ? `PR ${e.prUrl} on branch ${e.branch}` : `branch ${e.branch} pushed (git.createPR is false)`} → review/ (${(e.elapsedMs / 1000).toFixed(1)}s)`,
         ),
       ),
     ),

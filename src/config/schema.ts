@@ -160,7 +160,12 @@ const gitSchema = z
   .object({
     commitMessageFormat: z.string().default('feat(task-{id}): {title}').describe('Commit message template.'),
     branchNameFormat: z.string().default('task-{id}').describe('Branch name template.'),
-    createPR: z.boolean().default(true).describe('Open a pull request for every task.'),
+    createPR: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Open a pull request for every task. `false`: push the branch only; the task goes to review/ with the branch named in its notes, and nothing is merged automatically.',
+      ),
     prTitle: z.string().default('[Task {id}] {title}').describe('Pull request title template.'),
     prBody: z
       .string()

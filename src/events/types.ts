@@ -22,7 +22,13 @@ export interface TpEvents {
     durationMs: number;
   };
   'attempt.succeeded': TaskEventBase & { attemptNumber: number; model: string; durationMs: number };
-  'task.published': TaskEventBase & { branch: string; prUrl: string; prNumber: number; elapsedMs: number };
+  /** The change is pushed and the task is in review; `prUrl`/`prNumber` are undefined with `git.createPR: false`. */
+  'task.published': TaskEventBase & {
+    branch: string;
+    prUrl: string | undefined;
+    prNumber: number | undefined;
+    elapsedMs: number;
+  };
   'task.failed': TaskEventBase & { code: string; error: string; retryable: boolean; elapsedMs: number };
   'task.completed': TaskEventBase & { prNumber?: number; via: 'webhook' | 'cli' | 'auto' };
   'task.requeued': TaskEventBase & { reason: string };

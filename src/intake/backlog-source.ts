@@ -140,7 +140,10 @@ export class BacklogSource implements TaskSource {
 
   async toReview(file: string, info: ReviewInfo): Promise<string> {
     const review = this.status('review');
-    const note = `ticket-processor: pull request ${info.prUrl} opened from branch \`${info.branch}\` (model ${info.model}).${info.summary ? ` ${info.summary}` : ''}`;
+    const what = info.prUrl
+      ? `pull request ${info.prUrl} opened from branch \`${info.branch}\``
+      : `branch \`${info.branch}\` pushed (no pull request: git.createPR is false)`;
+    const note = `ticket-processor: ${what} (model ${info.model}).${info.summary ? ` ${info.summary}` : ''}`;
     await this.edit(file, { ...(review ? { status: review } : {}), appendNotes: note });
     return file;
   }

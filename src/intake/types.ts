@@ -45,8 +45,9 @@ export interface FailureReport {
 
 export interface ReviewInfo {
   branch: string;
-  prUrl: string;
-  prNumber: number;
+  /** Undefined when no pull request is opened (`git.createPR: false`): the branch is the result. */
+  prUrl: string | undefined;
+  prNumber: number | undefined;
   model: string;
   summary: string;
 }

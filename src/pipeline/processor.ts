@@ -19,7 +19,7 @@ import { branchName } from './template.js';
 import type { PipelineDeps } from './types.js';
 
 export type ProcessOutcome =
-  | { status: 'review'; prUrl: string; prNumber: number; branch: string }
+  | { status: 'review'; prUrl: string | undefined; prNumber: number | undefined; branch: string }
   | { status: 'failed'; code: string; retryable: boolean };
 
 /**
@@ -71,8 +71,7 @@ export class TaskProcessor {
       recordRunOutcome(ctx, true);
       await cleanupWorkspace(ctx);
       await autoMerge(ctx);
-      const pr = ctx.pr!;
-      return { status: 'review', prUrl: pr.url, prNumber: pr.number, branch };
+      return { status: 'review', prUrl: ctx.pr?.url, prNumber: ctx.pr?.number, branch };
     } catch (raw) {
       return this.fail(ctx, raw);
     }

@@ -32,11 +32,18 @@ function checkBlockers(ctx: RunContext): string[] {
 /** The label of a PR the code review holds (`codeReview.onCritical: hold`). */
 export const NEEDS_ATTENTION = 'needs-attention';
 
-/** Finds the branch's open PR (a resumed run) or opens one, with the run report in its body. */
+/**
+ * Finds the branch's open PR (a resumed run) or opens one, with the run report in its body.
+ * With `git.createPR: false` the pushed branch is the result: no PR, so nothing to merge.
+ */
 export async function openPullRequest(ctx: RunContext): Promise<void> {
   ctx.enter('pull-request');
   const { config, forge, store, secrets } = ctx.deps;
   const { task } = ctx;
+  if (!config.git.createPR) {
+    store.upsertRun({ taskId: task.id, state: 'published' });
+    return;
+  }
   ctx.autoMergeBlockers = config.webhook.autoMergePR ? autoMergeBlockers(ctx) : [];
   const body = buildPrBody(config.git.prBody, {
     task,
@@ -71,11 +78,11 @@ export async function finalizeReview(ctx: RunContext): Promise<void> {
   ctx.enter('finalize');
   const { source, store, events } = ctx.deps;
   const { task } = ctx;
-  const pr = ctx.pr!;
+  const pr = ctx.pr;
   await source.toReview(ctx.file, {
     branch: ctx.branch,
-    prUrl: pr.url,
-    prNumber: pr.number,
+    prUrl: pr?.url,
+    prNumber: pr?.number,
     model: ctx.model ?? '',
     summary: ctx.agentResult?.summary ?? '',
   });
@@ -84,8 +91,8 @@ export async function finalizeReview(ctx: RunContext): Promise<void> {
     taskId: task.id,
     file: path.basename(ctx.file),
     branch: ctx.branch,
-    prUrl: pr.url,
-    prNumber: pr.number,
+    prUrl: pr?.url,
+    prNumber: pr?.number,
     elapsedMs: Date.now() - ctx.started,
   });
 }
@@ -97,9 +104,9 @@ export async function finalizeReview(ctx: RunContext): Promise<void> {
  */
 export async function autoMerge(ctx: RunContext): Promise<void> {
   const { config, forge, logger, source, store, events, secrets } = ctx.deps;
-  const pr = ctx.pr!;
+  const pr = ctx.pr;
   const taskId = ctx.task.id;
-  if (!config.webhook.autoMergePR) return;
+  if (!config.webhook.autoMergePR || !pr) return;
   if (ctx.autoMergeBlockers.length > 0) {
     logger.info(
       { taskId, prNumber: pr.number, reasons: ctx.autoMergeBlockers },
