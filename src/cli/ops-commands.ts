@@ -151,7 +151,8 @@ export async function prCommand(
       for (const c of app.store.listComments(pr.number)) io.out(`\n--- comment ---\n${c}`);
       const review = app.store.listReviewComments(pr.number);
       if (review.length > 0) io.out(`\n--- review comments (${review.length}) ---`);
-      for (const c of review) io.out(`${c.path}${c.line ? `:${c.line}` : ''}: ${c.body.replace(/\n+/g, ' ')}`);
+      for (const c of review)
+        io.out(`${c.path}${c.line ? `:${c.line}` : ''}: ${c.body.replace(/\n+/g, ' ')}`);
       return 0;
     }
     if (action === 'merge') {
