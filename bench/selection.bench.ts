@@ -6,6 +6,7 @@ import {
 } from '../src/models/selection/index.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { Task } from '../src/tasks/types.js';
+import { makeTask } from '../test/helpers/task.js';
 import { type BenchResult, round } from './lib.js';
 
 /*
@@ -105,29 +106,18 @@ function makeTasks(n: number, seed: number): SimTask[] {
     const files = { small: 0, medium: 1, large: 3 }[size] + Math.floor(r() * 2);
     const fileText = Array.from({ length: files }, (_, k) => `src/mod${k}/file${i}.ts`).join(' ');
     const description = `${fileText} ${'x'.repeat(Math.max(0, chars - fileText.length - 1))}`.trim();
-    const task: Task = {
+    const task = makeTask({
       id: String(i),
       title: `${label} task ${i}`,
-      status: undefined,
       priority: pickWeighted(r, [
         ['low' as const, 1],
         ['medium' as const, 2],
         ['high' as const, 1],
       ]),
-      model: undefined,
-      suggestedModels: [],
       description,
       acceptanceCriteria: Array.from({ length: criteria }, (_, k) => `criterion ${k + 1}`),
       labels: [label],
-      dependencies: [],
-      estimatedHours: undefined,
-      assignee: undefined,
-      createdAt: undefined,
-      repo: undefined,
-      baseBranch: undefined,
-      body: '',
-      format: 'folders',
-    };
+    });
     const draw = {} as SimTask['draw'];
     for (const m of MODELS) {
       const p = Math.min(0.98, Math.max(0.02, SUCCESS[label][m] + SIZE_SHIFT[size]));

@@ -7,6 +7,7 @@ import type {
 } from '../../../src/agents/builtin/index.js';
 import type { AgentRunInput } from '../../../src/agents/types.js';
 import type { Task } from '../../../src/tasks/types.js';
+import { makeTask as baseTask } from '../../helpers/task.js';
 
 type Step = ChatReply | ((req: ChatRequest) => ChatReply | Promise<ChatReply>);
 
@@ -52,26 +53,14 @@ export const calls = (...c: Array<[string, Record<string, unknown>] | ToolCallOu
 });
 
 export function makeTask(over: Partial<Task> = {}): Task {
-  return {
-    id: '42',
+  return baseTask({
     title: 'Rename greeting',
-    status: undefined,
-    priority: 'medium',
     model: 'ollama/qwen2.5-coder:7b',
-    suggestedModels: [],
     description: 'Change the greeting in src/greet.ts from Hello to Hi.',
     acceptanceCriteria: ['greet() returns "Hi, <name>"'],
     labels: ['small'],
-    dependencies: [],
-    estimatedHours: undefined,
-    assignee: undefined,
-    createdAt: undefined,
-    repo: undefined,
-    baseBranch: undefined,
-    body: '',
-    format: 'folders',
     ...over,
-  };
+  });
 }
 
 export function runInput(workdir: string, over: Partial<AgentRunInput> = {}): AgentRunInput {

@@ -1,27 +1,9 @@
 import type { AgentRunInput } from '../../../src/agents/types.js';
 import type { Task } from '../../../src/tasks/types.js';
+import { makeTask as baseTask } from '../../helpers/task.js';
 
 export function makeTask(id = '42', over: Partial<Task> = {}): Task {
-  return {
-    id,
-    title: 'Add a greeting',
-    status: undefined,
-    priority: 'medium',
-    model: undefined,
-    suggestedModels: [],
-    description: 'Create hello.txt',
-    acceptanceCriteria: [],
-    labels: [],
-    dependencies: [],
-    estimatedHours: undefined,
-    assignee: undefined,
-    createdAt: undefined,
-    repo: undefined,
-    baseBranch: undefined,
-    body: '',
-    format: 'folders',
-    ...over,
-  };
+  return baseTask({ id, title: 'Add a greeting', description: 'Create hello.txt', ...over });
 }
 
 export function makeInput(workdir: string, over: Partial<AgentRunInput> = {}): AgentRunInput {

@@ -2,6 +2,7 @@ import { modelSelectionSchema } from '../../../src/config/schema-runs.js';
 import { DefaultModelSelector, type SelectorOptions } from '../../../src/models/selection/index.js';
 import { SqliteStore } from '../../../src/store/index.js';
 import type { Task } from '../../../src/tasks/types.js';
+import { makeTask } from '../../helpers/task.js';
 
 export const SMALL = 'small:1b';
 export const MEDIUM = 'medium:7b';
@@ -9,26 +10,12 @@ export const LARGE = 'large:33b';
 export const NOW = Date.parse('2026-06-01T00:00:00Z');
 
 export function task(over: Partial<Task> = {}): Task {
-  return {
+  return makeTask({
     id: '1',
-    title: 'A task',
-    status: undefined,
-    priority: 'medium',
-    model: undefined,
-    suggestedModels: [],
     description: 'Change something in a way that takes a few words to describe, but not many more than that.',
     acceptanceCriteria: ['It works'],
-    labels: [],
-    dependencies: [],
-    estimatedHours: undefined,
-    assignee: undefined,
-    createdAt: undefined,
-    repo: undefined,
-    baseBranch: undefined,
-    body: '',
-    format: 'folders',
     ...over,
-  };
+  });
 }
 
 export interface Setup {
