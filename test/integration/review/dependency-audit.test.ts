@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,7 +15,16 @@ import { fakeOllamaPerTest, reply, reviewAppsClosedAfterEach, reviewConfig, runA
  */
 
 const PROJECT = path.resolve('test/integration/review/fixtures/npm-project');
-const AGENT = `cp "${PROJECT}/package.json" "${PROJECT}/package-lock.json" . && echo hi > greet.txt`;
+/** Shell-quotes `text` in single quotes. */
+const shq = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+/**
+ * The agent writes the fixture's manifests from their contents: the sandbox has a private
+ * /tmp, so a fixture path under a checkout in /tmp (as CI clones are) is not visible to it.
+ */
+const AGENT = ['package.json', 'package-lock.json']
+  .map((f) => `printf '%s' ${shq(readFileSync(path.join(PROJECT, f), 'utf8'))} > ${f}`)
+  .concat('echo hi > greet.txt')
+  .join(' && ');
 
 const newFake = fakeOllamaPerTest();
 const open = reviewAppsClosedAfterEach();
