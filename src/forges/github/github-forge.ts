@@ -2,6 +2,7 @@ import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
+import { type ForgeRetryOptions, forgeRetryPolicy } from '../forge-retry.js';
 import { isContentRejection, postReviewWithFallback } from '../review-text.js';
 import type {
   CommentAuthor,
@@ -12,7 +13,6 @@ import type {
   PushAuth,
 } from '../types.js';
 import { githubError } from './errors.js';
-import { type ForgeRetryOptions, forgeRetryPolicy } from './retry-policy.js';
 
 type Repo = RestEndpointMethodTypes['repos']['get']['response']['data'];
 /** `pulls.list` items lack `merged`; `pulls.get`/`create` have it. Both have `merged_at`. */

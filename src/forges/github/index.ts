@@ -1,3 +1,2 @@
 export { GITHUB_SCOPE_HINT, githubError } from './errors.js';
 export { GitHubForge, type GitHubForgeOptions, githubApiUrl } from './github-forge.js';
-export { type ForgeRetryOptions, forgeRetryPolicy, redact, retryAfterMs } from './retry-policy.js';

@@ -12,7 +12,7 @@ import {
 import type { RetryPolicy } from 'cockatiel';
 import { TpError } from '../../errors/index.js';
 import { cleanCloneUrl } from '../clone-url.js';
-import { type ForgeRetryOptions, forgeRetryPolicy } from '../github/retry-policy.js';
+import { type ForgeRetryOptions, forgeRetryPolicy } from '../forge-retry.js';
 import type {
   CommentAuthor,
   Forge,

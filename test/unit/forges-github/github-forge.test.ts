@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
-import { GitHubForge, githubApiUrl, retryAfterMs } from '../../../src/forges/github/index.js';
+import { retryAfterMs } from '../../../src/forges/forge-retry.js';
+import { GitHubForge, githubApiUrl } from '../../../src/forges/github/index.js';
 import { recorded } from '../../fixtures/fake-github/index.js';
 
 const TOKEN = 'ghp_unitForgeToken0123456789';
