@@ -1,4 +1,4 @@
-import { TpError } from './tp-error.js';
+import { type ErrorCode, TpError } from './tp-error.js';
 
 const TRANSIENT_NET_CODES = new Set([
   'ECONNREFUSED',
@@ -36,35 +36,83 @@ function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** Classify an HTTP status from any upstream (Ollama, a forge) into a code and retryability. */
-export function classifyStatus(status: number, message: string, cause?: unknown): TpError {
-  if (status === 429)
-    return new TpError(message, { code: 'RATE_LIMITED', retryable: true, cause, details: { status } });
-  if (status === 408)
-    return new TpError(message, { code: 'TIMEOUT', retryable: true, cause, details: { status } });
-  if (status >= 500)
-    return new TpError(message, { code: 'SERVER_ERROR', retryable: true, cause, details: { status } });
-  if (status === 401 || status === 403)
-    return new TpError(message, {
+/** Which kind of upstream answered: it decides the code of a 4xx (a forge's 400 is not a model's). */
+export type StatusDomain = 'model' | 'forge';
+
+export interface ClassifyStatusOptions {
+  domain: StatusDomain;
+  cause?: unknown;
+}
+
+type Verdict = { code: ErrorCode; retryable: boolean; hint?: string };
+
+const MODEL_REJECTED: Verdict = {
+  code: 'MODEL_BAD_REQUEST',
+  retryable: false,
+  hint: 'Ollama rejected the request; the model may not support this feature (e.g. tools).',
+};
+
+const CLIENT_VERDICTS: Record<
+  StatusDomain,
+  { auth: Verdict; notFound: Verdict; conflict: Verdict; bad: Verdict }
+> = {
+  forge: {
+    auth: {
       code: 'FORGE_AUTH',
       retryable: false,
-      cause,
-      details: { status },
       hint: 'Check that the token is valid and has the scopes this operation needs.',
-    });
-  if (status === 404)
-    return new TpError(message, { code: 'FORGE_NOT_FOUND', retryable: false, cause, details: { status } });
-  if (status === 409 || status === 422)
-    return new TpError(message, { code: 'FORGE_CONFLICT', retryable: false, cause, details: { status } });
-  return new TpError(message, { code: 'MODEL_BAD_REQUEST', retryable: false, cause, details: { status } });
+    },
+    notFound: { code: 'FORGE_NOT_FOUND', retryable: false },
+    conflict: { code: 'FORGE_CONFLICT', retryable: false },
+    bad: { code: 'FORGE_BAD_REQUEST', retryable: false },
+  },
+  model: {
+    auth: {
+      code: 'MODEL_AUTH',
+      retryable: false,
+      hint: 'The Ollama host (or a proxy in front of it) refused the credentials; check the host URL.',
+    },
+    notFound: { code: 'MODEL_NOT_FOUND', retryable: false },
+    conflict: MODEL_REJECTED,
+    bad: MODEL_REJECTED,
+  },
+};
+
+function verdictOf(status: number, domain: StatusDomain): Verdict {
+  if (status === 429) return { code: 'RATE_LIMITED', retryable: true };
+  if (status === 408) return { code: 'TIMEOUT', retryable: true };
+  if (status >= 500) return { code: 'SERVER_ERROR', retryable: true };
+  const client = CLIENT_VERDICTS[domain];
+  if (status === 401 || status === 403) return client.auth;
+  if (status === 404) return client.notFound;
+  if (status === 409 || status === 422) return client.conflict;
+  return client.bad;
+}
+
+/**
+ * Classify an HTTP status into a code and retryability. The caller names its `domain`, so
+ * that a 4xx from a forge becomes a `FORGE_*` code and one from Ollama a `MODEL_*` code;
+ * 408, 429 and 5xx mean the same from any upstream.
+ */
+export function classifyStatus(status: number, message: string, options: ClassifyStatusOptions): TpError {
+  const v = verdictOf(status, options.domain);
+  return new TpError(message, {
+    code: v.code,
+    retryable: v.retryable,
+    hint: v.hint,
+    cause: options.cause,
+    details: { status },
+  });
 }
 
 /**
  * The one place where foreign errors become `TpError`s. Already-typed errors pass through;
  * network failures, timeouts, aborts and HTTP statuses are recognised; anything else is an
- * internal, non-retryable error (a bug to report, not a condition to retry).
+ * internal, non-retryable error (a bug to report, not a condition to retry). A foreign error
+ * that carries an HTTP status is read as a forge's answer unless `domain` says otherwise:
+ * model calls have their own classifier (`classifyModelError`).
  */
-export function classify(err: unknown): TpError {
+export function classify(err: unknown, domain: StatusDomain = 'forge'): TpError {
   if (TpError.isInstance(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
@@ -82,7 +130,7 @@ export function classify(err: unknown): TpError {
     });
   }
   const status = statusOf(err);
-  if (status !== undefined) return classifyStatus(status, message, err);
+  if (status !== undefined) return classifyStatus(status, message, { domain, cause: err });
   if (/fetch failed|socket hang up|network/i.test(message)) {
     return new TpError(message, { code: 'NETWORK', retryable: true, cause: err });
   }

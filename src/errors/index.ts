@@ -1,2 +1,2 @@
-export { classify, classifyStatus } from './classify.js';
+export { type ClassifyStatusOptions, classify, classifyStatus, type StatusDomain } from './classify.js';
 export { type ErrorCode, TpError, type TpErrorOptions } from './tp-error.js';

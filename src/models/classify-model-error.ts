@@ -1,5 +1,6 @@
-import { classify, type ErrorCode, TpError } from '../errors/index.js';
-import { canonicalModel, redactUrl } from './names.js';
+import { classify, classifyStatus, type ErrorCode, TpError } from '../errors/index.js';
+import { redactUrl } from '../secrets/index.js';
+import { canonicalModel } from './names.js';
 
 /** Where a model call failed; it decides between "could not connect" and "stream cut". */
 export interface ModelErrorContext {
@@ -63,22 +64,13 @@ function fromStatus(status: number, message: string, ctx: ModelErrorContext, hos
           hint: 'Check that the URL points at an Ollama server.',
         };
   }
-  if (status === 401 || status === 403) {
-    return {
-      code: 'MODEL_AUTH',
-      retryable: false,
-      hint: 'The Ollama host (or a proxy in front of it) refused the credentials; check the host URL.',
-    };
-  }
-  if (status === 408) return { code: 'TIMEOUT', retryable: true };
-  if (status === 429) return { code: 'RATE_LIMITED', retryable: true };
-  if (status === 503 || LOADING.test(message)) return { code: 'MODEL_UNAVAILABLE', retryable: true };
-  if (status >= 500) return { code: 'SERVER_ERROR', retryable: true };
-  return {
-    code: 'MODEL_BAD_REQUEST',
-    retryable: false,
-    hint: 'Ollama rejected the request; the model may not support this feature (e.g. tools).',
-  };
+  const generic = classifyStatus(status, message, { domain: 'model' });
+  // A 503 or a "loading" message at a status that is not more specific: the model is warming up.
+  const specific =
+    generic.code === 'MODEL_AUTH' || generic.code === 'TIMEOUT' || generic.code === 'RATE_LIMITED';
+  if (!specific && (status === 503 || LOADING.test(message)))
+    return { code: 'MODEL_UNAVAILABLE', retryable: true };
+  return { code: generic.code, retryable: generic.retryable, hint: generic.hint };
 }
 
 /**

@@ -29,7 +29,7 @@ export {
 } from './fallback.js';
 export type { HealthCheckOptions } from './health.js';
 export { type HostConfig, type HostHealth, hostsFromConfig, type ProbeEndpoint } from './host.js';
-export { canonicalModel, redactUrl, sameModel, stripProvider } from './names.js';
+export { canonicalModel, sameModel, stripProvider } from './names.js';
 export { type OllamaClientOptions, OllamaModelClient } from './ollama-client.js';
 export {
   backoffSchedule,

@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { createStream, type Generator, type RotatingFileStream } from 'rotating-file-stream';
-import { redactLikelySecrets } from '../review/index.js';
-import { redact } from '../workspace/git.js';
+import { redact, redactLikelySecrets } from '../secrets/index.js';
 
 export type Logger = pino.Logger;
 

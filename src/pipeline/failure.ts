@@ -1,6 +1,6 @@
 import type { TpError } from '../errors/index.js';
 import type { FailureAttempt, FailureFinding, FailureReport } from '../intake/types.js';
-import { redact } from '../workspace/git.js';
+import { redact } from '../secrets/index.js';
 
 export interface FailureContext {
   taskId: string;

@@ -7,5 +7,4 @@ export {
   protectedPathReason,
   protectedPathViolations,
 } from './protected-paths.js';
-export { redactLikelySecrets, SECRET_RULES, type SecretRule } from './secret-rules.js';
 export { MAX_SCAN_CHARS, type ScanOptions, type SecretFinding, scanDiff } from './secret-scan.js';

@@ -1,5 +1,6 @@
 import { classify, classifyStatus, TpError } from '../../errors/index.js';
-import { type ForgeRetryOptions, forgeRetryPolicy, redact, retryAfterMs } from '../forge-retry.js';
+import { redact } from '../../secrets/index.js';
+import { type ForgeRetryOptions, forgeRetryPolicy, retryAfterMs } from '../forge-retry.js';
 
 /*
  * A thin client over Gitea's REST API v1 (Forgejo serves the same API). Hand-written on
@@ -147,4 +148,3 @@ export class GiteaApiClient {
   }
 }
 
-export { redact };

@@ -5,7 +5,6 @@ export {
   GiteaApiClient,
   type GiteaApiClientOptions,
   type GiteaRetryOptions,
-  redact,
 } from './api-client.js';
 export type {
   GiteaLabel,

@@ -1,5 +1,6 @@
 import { classify, classifyStatus, TpError } from '../../errors/index.js';
-import { redact, retryAfterMs } from '../forge-retry.js';
+import { redact } from '../../secrets/index.js';
+import { retryAfterMs } from '../forge-retry.js';
 
 export const GITHUB_SCOPE_HINT =
   'Check the GitHub token: it must be valid and have the `repo` scope (classic token) or `contents:write` and `pull_requests:write` (fine-grained token); creating an org repository also needs `admin:org` / administration:write.';

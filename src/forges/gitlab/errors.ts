@@ -1,5 +1,6 @@
 import { classify, classifyStatus, TpError } from '../../errors/index.js';
-import { redact, retryAfterMs } from '../forge-retry.js';
+import { redact } from '../../secrets/index.js';
+import { retryAfterMs } from '../forge-retry.js';
 
 export const GITLAB_SCOPE_HINT =
   'Check the GitLab token: it must be valid, have the `api` scope (merge requests, notes) and `write_repository` (push), and its user needs at least the Developer role on the project (Maintainer to create projects in a group).';

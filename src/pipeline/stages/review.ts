@@ -15,7 +15,7 @@ import {
   severityLine,
 } from '../../review/index.js';
 import { isWithin } from '../../sandbox/index.js';
-import { redact } from '../../workspace/git.js';
+import { redact } from '../../secrets/index.js';
 import { changedFiles } from '../check-files.js';
 import type { RunContext } from '../run-context.js';
 import { callAgent, followUpText } from './agent.js';

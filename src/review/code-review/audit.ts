@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { redact } from '../../workspace/git.js';
+import { redact } from '../../secrets/index.js';
 import type { Finding } from './schema.js';
 
 /** Files whose change makes the dependency audit run. */
