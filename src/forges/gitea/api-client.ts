@@ -123,7 +123,7 @@ export class GiteaApiClient {
       `${what} → ${res.status}${apiMessage ? `: ${apiMessage}` : ''}`,
       this.options.token,
     );
-    const base = classifyStatus(res.status, message);
+    const base = classifyStatus(res.status, message, { domain: 'forge' });
     const details: Record<string, unknown> = {
       ...base.details,
       apiMessage: redact(apiMessage, this.options.token),
@@ -140,8 +140,7 @@ export class GiteaApiClient {
       code = 'FORGE_UNAVAILABLE';
       retryable = true;
     } else if (res.status === 405) code = 'FORGE_CONFLICT';
-    else if (res.status >= 400 && res.status < 500 && code === 'MODEL_BAD_REQUEST') {
-      code = 'FORGE_BAD_REQUEST';
+    else if (code === 'FORGE_BAD_REQUEST') {
       hint = 'The Gitea server rejected the request; check that its version supports API v1 as used here.';
     }
     return new TpError(message, { code, retryable, details, hint });
