@@ -111,7 +111,7 @@ export function githubError(err: unknown, token: string, fallbackWhat: string): 
       hint: 'GitHub rate limit reached; the call is retried after the reset time.',
     });
   }
-  const base = classifyStatus(status, message);
+  const base = classifyStatus(status, message, { domain: 'forge' });
   let code = base.code;
   let hint = base.hint;
   if (status === 401 || status === 403) hint = GITHUB_SCOPE_HINT;
@@ -119,8 +119,7 @@ export function githubError(err: unknown, token: string, fallbackWhat: string): 
   else if (status === 405) {
     // GitHub answers 405 to a merge of a PR that is not mergeable (conflict, checks, already merged).
     code = 'FORGE_CONFLICT';
-  } else if (code === 'MODEL_BAD_REQUEST') {
-    code = 'FORGE_BAD_REQUEST';
+  } else if (code === 'FORGE_BAD_REQUEST') {
     hint = 'GitHub rejected the request; the message above names the field.';
   }
   return new TpError(message, {
