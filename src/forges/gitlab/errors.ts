@@ -81,7 +81,7 @@ export function gitlabError(err: unknown, token: string, fallbackWhat: string): 
   const wait = retryAfterMs(cause?.response?.headers?.get('retry-after'));
   if (wait !== undefined) details.retryAfterMs = wait;
 
-  const base = classifyStatus(status, message);
+  const base = classifyStatus(status, message, { domain: 'forge' });
   let code = base.code;
   let hint = base.hint;
   if (status === 401 || status === 403) hint = GITLAB_SCOPE_HINT;
@@ -89,8 +89,7 @@ export function gitlabError(err: unknown, token: string, fallbackWhat: string): 
   else if (status === 405 || status === 406) {
     // GitLab answers 405 to merging an MR that is not mergeable and 406 when it has conflicts.
     code = 'FORGE_CONFLICT';
-  } else if (code === 'MODEL_BAD_REQUEST') {
-    code = 'FORGE_BAD_REQUEST';
+  } else if (code === 'FORGE_BAD_REQUEST') {
     hint = 'GitLab rejected the request; the message above names the field.';
   }
   return new TpError(message, {
