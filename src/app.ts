@@ -24,11 +24,10 @@ import {
 import { DefaultModelSelector } from './models/selection/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { LogHub, logDirectory } from './observability/index.js';
-import { runFollowUp } from './pipeline/follow-up.js';
+import { FollowUps } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
 import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
 import { createTargetResolver, remoteFromConfig } from './pipeline/target.js';
-import { branchName } from './pipeline/template.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { QueueSet } from './queue/index.js';
@@ -285,30 +284,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       secrets,
     },
   );
-  const followUps = new Map<string, Promise<unknown>>();
-  const startFollowUp = async (taskId: string, prNumber: number, instructions: string, author: string) => {
-    const found = await source.find(taskId);
-    if (found?.state !== 'review') return false;
-    const read = await source.read(found.file);
-    if (!read.ok) return false;
-    const task = read.task;
-    const branch =
-      store.getRun(taskId)?.branch ??
-      branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
-    const prev = followUps.get(taskId) ?? Promise.resolve();
-    const next = prev
-      .catch(() => undefined)
-      .then(() =>
-        runFollowUp(
-          deps,
-          { task, file: found.file, prNumber, branch, instructions, author },
-          shutdown.signal,
-        ),
-      )
-      .catch((err) => logs.get('processor').error({ err, taskId }, 'follow-up run crashed'));
-    followUps.set(taskId, next);
-    return true;
-  };
+  const followUps = new FollowUps(deps, shutdown.signal);
   return {
     loaded,
     events,
@@ -324,13 +300,11 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     warmUp,
     responseCache,
     sandbox,
-    startFollowUp,
-    async followUpsIdle() {
-      await Promise.allSettled(followUps.values());
-    },
+    startFollowUp: (...args) => followUps.start(...args),
+    followUpsIdle: () => followUps.idle(),
     async close() {
       shutdown.abort();
-      await Promise.allSettled(followUps.values());
+      await followUps.idle();
       await worker.stop();
       await warmUp?.stop();
       await router?.stop();

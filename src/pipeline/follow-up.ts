@@ -12,6 +12,7 @@ import {
   resolveTarget,
   runError,
 } from './stages/index.js';
+import { branchName } from './template.js';
 import type { PipelineDeps } from './types.js';
 
 export interface FollowUpRequest {
@@ -90,4 +91,48 @@ export async function runFollowUp(
   const safe = redact(reply, deps.secrets);
   await deps.forge.comment(req.prNumber, safe);
   return safe;
+}
+
+/**
+ * Schedules follow-up runs for reviewers' comments: in the background, one at a time per task
+ * (a second comment waits for the first run), all stopped by one shutdown signal.
+ */
+export class FollowUps {
+  private readonly runs = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Starts a follow-up run on a task's PR; resolves false when the task is not in review. */
+  async start(taskId: string, prNumber: number, instructions: string, author: string): Promise<boolean> {
+    const { source, store, config, logger } = this.deps;
+    const found = await source.find(taskId);
+    if (found?.state !== 'review') return false;
+    const read = await source.read(found.file);
+    if (!read.ok) return false;
+    const task = read.task;
+    const branch =
+      store.getRun(taskId)?.branch ??
+      branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
+    const prev = this.runs.get(taskId) ?? Promise.resolve();
+    const next = prev
+      .catch(() => undefined)
+      .then(() =>
+        runFollowUp(
+          this.deps,
+          { task, file: found.file, prNumber, branch, instructions, author },
+          this.signal,
+        ),
+      )
+      .catch((err) => logger.error({ err, taskId }, 'follow-up run crashed'));
+    this.runs.set(taskId, next);
+    return true;
+  }
+
+  /** Settles when every follow-up run started so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled(this.runs.values());
+  }
 }
