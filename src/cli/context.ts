@@ -20,6 +20,7 @@ export function load(io: CliIo, opts: GlobalOptions): LoadedConfig {
     ...(opts.config ? { configPath: opts.config } : {}),
   });
   for (const w of loaded.warnings) io.err(`warning: ${w}`);
+  for (const n of loaded.notices) io.err(`notice: ${n}`);
   return loaded;
 }
 
