@@ -25,6 +25,11 @@ export interface LoadedConfig {
   configPath: string | undefined;
   /** Non-fatal findings, e.g. unknown keys. */
   warnings: string[];
+  /**
+   * Decisions taken for the user that change behaviour and deserve one line at start, e.g. a
+   * forge inferred from the original tool's GITEA_* variables. The CLI prints them like warnings.
+   */
+  notices: string[];
   /** The merged environment (process env over .env). */
   env: Record<string, string | undefined>;
 }
@@ -132,12 +137,38 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const v = env[name];
     if (v) setIn(input, keys, v);
   }
+  const notices: string[] = [];
   // The original tool's Gitea variables fill the forge section only when it is a Gitea forge:
   // a leftover .env must not point a GitHub or GitLab setup at a Gitea server.
   const forge = (input.forge ?? {}) as { type?: string; url?: string; owner?: string };
+  // The original tool always published to Gitea and had no forge.type: its .env alone says where.
+  if (forge.type === undefined && env.GITEA_URL && env.GITEA_TOKEN) {
+    setIn(input, ['forge', 'type'], 'gitea');
+    forge.type = 'gitea';
+    notices.push(
+      `forge: using gitea at ${forge.url ?? env.GITEA_URL} (forge.type not set; GITEA_URL and GITEA_TOKEN are)`,
+    );
+  }
+  const repoUrl = (input.repository as { url?: unknown } | undefined)?.url;
+  const fromUrl =
+    typeof repoUrl === 'string' && forge.type !== undefined && forge.type !== 'local'
+      ? ownerRepoOnForge(
+          repoUrl,
+          forge.type,
+          forge.url ?? (forge.type === 'gitea' ? env.GITEA_URL : undefined),
+        )
+      : undefined;
+  const forgeRepo = (input.forge as { repo?: unknown } | undefined)?.repo;
+  if (fromUrl && (forgeRepo === undefined || forge.owner === undefined)) {
+    // The URL names both halves; GITEA_ORG is only the fallback for an owner nothing names.
+    if (forge.owner === undefined) setIn(input, ['forge', 'owner'], fromUrl.owner);
+    if (forgeRepo === undefined) setIn(input, ['forge', 'repo'], fromUrl.repo);
+    notices.push(`forge: repository ${fromUrl.owner}/${fromUrl.repo} (from repository.url)`);
+  }
   if (forge.type === 'gitea') {
     if (env.GITEA_URL && !forge.url) setIn(input, ['forge', 'url'], env.GITEA_URL);
-    if (env.GITEA_ORG && !forge.owner) setIn(input, ['forge', 'owner'], env.GITEA_ORG);
+    if (env.GITEA_ORG && !(input.forge as { owner?: string }).owner)
+      setIn(input, ['forge', 'owner'], env.GITEA_ORG);
   }
 
   const parsed = configSchema.safeParse(input);
@@ -159,7 +190,58 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   if (env.GITLAB_WEBHOOK_SECRET) secrets.gitlabWebhookSecret = env.GITLAB_WEBHOOK_SECRET;
   const apiToken = env.TP_API_TOKEN ?? parsed.data.webhook.apiToken;
   if (apiToken) secrets.apiToken = apiToken;
-  return { config: parsed.data, secrets, baseDir, configPath, warnings, env };
+  return { config: parsed.data, secrets, baseDir, configPath, warnings, notices, env };
+}
+
+const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
+// git's scp-like ssh form: `[user@]host:path`, no slash before the colon.
+const SCP_RE = /^(?:[^@/]+@)?([^:/]+):(.+)$/;
+/** Hosts of the public forges, used when forge.url is left at its default. */
+const DEFAULT_HOSTS: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com' };
+
+/** The host (lower-cased, no port) and path of a repository URL; undefined for a local path. */
+function hostAndPath(value: string): { host: string; path: string } | undefined {
+  const v = value.trim();
+  if (URL_RE.test(v)) {
+    try {
+      const u = new URL(v);
+      if (u.protocol === 'file:') return undefined;
+      return { host: u.hostname.toLowerCase(), path: decodeURIComponent(u.pathname) };
+    } catch {
+      return undefined;
+    }
+  }
+  const scp = SCP_RE.exec(v);
+  return scp && !path.isAbsolute(v) ? { host: scp[1]!.toLowerCase(), path: scp[2]! } : undefined;
+}
+
+/**
+ * `owner/repo` read from a repository URL (https, ssh:// or `git@host:owner/repo.git`) when it
+ * is on the forge's host. GitLab's owner may be a group path (`group/sub`). GitHub's API host
+ * (`api.github.com`) counts as github.com.
+ */
+export function ownerRepoOnForge(
+  repositoryUrl: string,
+  forgeType: string,
+  forgeUrl: string | undefined,
+): { owner: string; repo: string } | undefined {
+  const repo = hostAndPath(repositoryUrl);
+  const forgeHost = forgeUrl ? hostAndPath(forgeUrl)?.host : DEFAULT_HOSTS[forgeType];
+  if (!repo || !forgeHost) return undefined;
+  const strip = (h: string) => (forgeType === 'github' ? h.replace(/^api\./, '') : h);
+  if (strip(repo.host) !== strip(forgeHost)) return undefined;
+  // A forge served under a sub-path (https://example.com/gitea) prefixes every repository path.
+  const prefix = forgeUrl ? (hostAndPath(forgeUrl)?.path ?? '').replace(/\/api\/v\d+\/?$/, '') : '';
+  let p = repo.path.replace(/^\/+/, '');
+  const pre = prefix.replace(/^\/+|\/+$/g, '');
+  if (pre && URL_RE.test(repositoryUrl) && p.startsWith(`${pre}/`)) p = p.slice(pre.length + 1);
+  const parts = p
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .split('/')
+    .filter(Boolean);
+  if (parts.length < 2 || (forgeType !== 'gitlab' && parts.length !== 2)) return undefined;
+  return { owner: parts.slice(0, -1).join('/'), repo: parts[parts.length - 1]! };
 }
 
 /** Every secret value worth redacting, longest first so overlapping values redact fully. */
