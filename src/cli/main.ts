@@ -9,6 +9,7 @@ import { prCommand, statusCommand } from './ops-commands.js';
 import { retryFailedCommand } from './retry-command.js';
 import { startCommand } from './start.js';
 import { bulkCreateCommand, createTaskCommand } from './task-commands.js';
+import { createFromTemplateCommand } from './template-command.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -56,8 +57,18 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('--repo <url>', 'target repository for this task')
     .option('--base-branch <branch>')
     .option('--draft', 'write to the backlog folder instead of todo/')
-    .option('--from-template', 'a draft from the template, to edit before moving to todo/')
+    .option('--from-template', 'same as create-from-template')
     .action((o: object) => run(createTaskCommand(io, { ...g(), ...o })));
+  program
+    .command('create-from-template [title]')
+    .description('a task from backlog/task-template.md, opened in $VISUAL/$EDITOR on a terminal')
+    .option('-t, --title <title>')
+    .option('--edit', 'open the editor even when not on a terminal')
+    .option('--no-edit', 'never open the editor')
+    .option('--todo', 'put the task in the todo folder (default: a draft in the backlog folder)')
+    .action((title: string | undefined, o: object) =>
+      run(createFromTemplateCommand(io, title, { ...g(), ...o })),
+    );
   program
     .command('bulk-create <file>')
     .description('create tasks from a JSON array (autoProcess: true → todo/)')

@@ -6,6 +6,7 @@ import { type NewTaskInput, parseNewTaskInputs } from '../tasks/index.js';
 import type { Priority } from '../tasks/types.js';
 import { type CliIo, type GlobalOptions, withApp } from './context.js';
 import { writeNewTask } from './task-files.js';
+import { createFromTemplateCommand } from './template-command.js';
 
 export interface CreateTaskOptions extends GlobalOptions {
   title?: string;
@@ -57,13 +58,21 @@ async function ask(io: CliIo): Promise<{ input: NewTaskInput; auto: boolean }> {
 
 /** `create-task`: interactive on a TTY without --title, otherwise from flags. */
 export async function createTaskCommand(io: CliIo, opts: CreateTaskOptions): Promise<number> {
+  if (opts.fromTemplate) {
+    // The original's `create-from-template` script name maps here (npm run create-from-template).
+    const { config, title } = opts;
+    return createFromTemplateCommand(io, undefined, {
+      ...(config ? { config } : {}),
+      ...(title !== undefined ? { title } : {}),
+    });
+  }
   let input: NewTaskInput;
   let auto = !opts.draft;
-  if (opts.title === undefined && io.isTty && !opts.fromTemplate) {
+  if (opts.title === undefined && io.isTty) {
     ({ input, auto } = await ask(io));
   } else {
     input = {
-      title: opts.title ?? (opts.fromTemplate ? 'New task from template' : ''),
+      title: opts.title ?? '',
       description: opts.description ?? '',
       priority: (opts.priority ?? 'medium') as Priority,
       labels: list(opts.labels),
@@ -74,7 +83,6 @@ export async function createTaskCommand(io: CliIo, opts: CreateTaskOptions): Pro
     if (opts.estimatedHours) input.estimatedHours = Number(opts.estimatedHours);
     if (opts.repo) input.repo = opts.repo;
     if (opts.baseBranch) input.baseBranch = opts.baseBranch;
-    if (opts.fromTemplate) auto = false;
   }
   const checked = parseNewTaskInputs([input]);
   if (!checked.ok) {

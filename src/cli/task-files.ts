@@ -82,24 +82,57 @@ async function pruneReservations(dir: string, newest: number): Promise<void> {
   }
 }
 
-/**
- * Writes a new task in the original format. `autoProcess` puts it in todo/ (picked up at once);
- * otherwise it is a draft in the backlog folder, moved to todo/ by hand when ready. Safe to
- * call concurrently, from any number of processes: every call gets its own id, and no file is
- * ever replaced.
- */
-export async function writeNewTask(
-  app: App,
-  input: NewTaskInput,
-  autoProcess: boolean,
-): Promise<{ id: string; file: string }> {
+/** The folder drafts live in: the parent of todo/ (`backlog/`), beside `task-template.md`. */
+export function draftsDir(app: App): string {
+  return path.dirname(app.folders.todo);
+}
+
+/** Refuses writing original-format files into a Backlog.md project. */
+function assertFolderFormat(app: App): void {
   if (app.source.format === 'backlog') {
     throw new TpError('This project keeps its tasks in Backlog.md; create them with the backlog CLI.', {
       code: 'TASK_INVALID',
       hint: 'Run `backlog task create "Title" -d "…" --ac "…"`; ticket-processor picks the task up from backlog/tasks/.',
     });
   }
-  const dir = autoProcess ? app.folders.todo : path.dirname(app.folders.todo);
+}
+
+/**
+ * Writes `render(id)` under a freshly reserved id as `<dir>/<pattern> - <title>.md`. Safe to
+ * call concurrently, from any number of processes: every call gets its own id, and no file is
+ * ever replaced.
+ */
+export async function writeTaskText(
+  app: App,
+  dir: string,
+  title: string,
+  render: (id: string) => string,
+): Promise<{ id: string; file: string }> {
+  assertFolderFormat(app);
+  for (let tries = 0; ; tries++) {
+    const id = await reserveTaskId(app);
+    const file = path.join(dir, taskFileName(id, title, app.loaded.config.taskIdFormat.pattern));
+    try {
+      await writeFileExclusive(file, render(id));
+      return { id, file };
+    } catch (err) {
+      // Only a hand-made file with exactly this name gets here; its id is taken, so take the next.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 100) throw err;
+    }
+  }
+}
+
+/**
+ * Writes a new task in the original format. `autoProcess` puts it in todo/ (picked up at once);
+ * otherwise it is a draft in the backlog folder, moved to todo/ by hand when ready.
+ */
+export async function writeNewTask(
+  app: App,
+  input: NewTaskInput,
+  autoProcess: boolean,
+): Promise<{ id: string; file: string }> {
+  assertFolderFormat(app);
+  const dir = autoProcess ? app.folders.todo : draftsDir(app);
   const createdAt = new Date().toISOString();
   const maxBytes = app.loaded.config.processing.maxTaskFileBytes;
   // Checked before an id is reserved: intake would refuse the file unread anyway.
@@ -113,15 +146,5 @@ export async function writeNewTask(
       },
     );
   }
-  for (let tries = 0; ; tries++) {
-    const id = await reserveTaskId(app);
-    const file = path.join(dir, taskFileName(id, input.title, app.loaded.config.taskIdFormat.pattern));
-    try {
-      await writeFileExclusive(file, serializeOriginalTask({ createdAt, ...input }, id));
-      return { id, file };
-    } catch (err) {
-      // Only a hand-made file with exactly this name gets here; its id is taken, so take the next.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 100) throw err;
-    }
-  }
+  return writeTaskText(app, dir, input.title, (id) => serializeOriginalTask({ createdAt, ...input }, id));
 }
