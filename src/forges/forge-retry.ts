@@ -62,9 +62,3 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
-
-/** Replaces every occurrence of `secret` in `text`; tokens must never reach a message or log. */
-export function redact(text: string, secret: string): string {
-  if (!secret) return text;
-  return text.split(secret).join('***');
-}

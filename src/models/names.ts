@@ -23,16 +23,3 @@ export function canonicalModel(model: string): string {
 export function sameModel(a: string, b: string): boolean {
   return canonicalModel(a) === canonicalModel(b);
 }
-
-/** Removes user info (credentials) from a URL so it can appear in logs, errors and reports. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url.replace(/\/+$/, '');
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/+$/, '');
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}

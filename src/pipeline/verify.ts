@@ -1,6 +1,6 @@
 import { commandEnv, runProcess } from '../agents/cli/index.js';
 import type { ProcessSandbox } from '../sandbox/index.js';
-import { redact } from '../workspace/git.js';
+import { redact } from '../secrets/index.js';
 
 export interface VerifyResult {
   command: string;

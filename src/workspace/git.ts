@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { TpError } from '../errors/index.js';
 import type { PushAuth } from '../forges/types.js';
 import { buildChildEnv } from '../sandbox/index.js';
+import { redact } from '../secrets/index.js';
 
 export interface GitOptions {
   cwd: string;
@@ -64,13 +65,6 @@ const SIGN_ENV_NAMES: readonly string[] = ['GNUPGHOME', 'GPG_TTY', 'GPG_AGENT_IN
 
 /** Every call: where the user's git config lives (signing key, CA, proxy settings). */
 const GIT_ENV_NAMES: readonly string[] = ['XDG_CONFIG_HOME'];
-
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  // Credentials in URLs (https://user:token@host) are redacted whatever their value.
-  return out.replace(/(https?:\/\/)[^/@\s]+@/g, '$1***@');
-}
 
 /**
  * Refuses a value that git would read as an option (`--upload-pack=…` as a remote runs a

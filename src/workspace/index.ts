@@ -3,7 +3,6 @@ export {
   type GitOptions,
   git,
   gitEnv,
-  redact,
   refuseOptionLike,
   SAFE_GIT_CONFIG,
 } from './git.js';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
-import { apiRoot, GiteaApiClient, redact } from '../../../src/forges/gitea/index.js';
+import { apiRoot, GiteaApiClient } from '../../../src/forges/gitea/index.js';
+import { redact } from '../../../src/secrets/index.js';
 
 const TOKEN = 'unit-token-abcdef123456';
 

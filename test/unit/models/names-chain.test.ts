@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalModel,
-  modelChain,
-  redactUrl,
-  sameModel,
-  stripProvider,
-} from '../../../src/models/index.js';
+import { canonicalModel, modelChain, sameModel, stripProvider } from '../../../src/models/index.js';
+import { redactUrl } from '../../../src/secrets/index.js';
 
 describe('model names', () => {
   it.each([
