@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TpError } from '../errors/index.js';
+import { hasPerTaskRepositories } from '../forges/gitea/index.js';
 import type { Forge, PushAuth } from '../forges/types.js';
 import type { Task } from '../tasks/types.js';
 
@@ -26,7 +27,11 @@ export interface TargetPolicy {
   /** `repository.allowedBaseBranches`. */
   allowedBaseBranches: readonly string[];
   forge: Forge;
-  /** The repository of a task that names none (`repository.url`, the forge origin, or a per-task repository). */
+  /**
+   * The repository of a task that names none (`repository.url`, the forge origin, or a local
+   * per-task repository). A forge with per-task repositories (Gitea with
+   * `repository.perTaskRepo`) answers this itself.
+   */
   defaultRemote(task: Task, baseBranch: string): Promise<string>;
 }
 
@@ -102,7 +107,8 @@ function sameRepo(a: string, b: string, baseDir: string): boolean {
 export function createTargetResolver(policy: TargetPolicy): (task: Task) => Promise<TaskTarget> {
   const { baseDir, forge } = policy;
   const bases = policy.allowedBaseBranches.length > 0 ? policy.allowedBaseBranches : [policy.baseBranch];
-  const forgeOrigin = async () => (forge.type === 'local' ? undefined : forge.remoteUrl());
+  const perTask = hasPerTaskRepositories(forge) ? forge : undefined;
+  const forgeOrigin = async () => (forge.type === 'local' || perTask ? undefined : forge.remoteUrl());
   return async (task) => {
     const baseBranch = task.baseBranch ?? policy.baseBranch;
     if (
@@ -141,10 +147,14 @@ export function createTargetResolver(policy: TargetPolicy): (task: Task) => Prom
       }
       remote = match;
     } else {
-      remote = await policy.defaultRemote(task, baseBranch);
+      remote = perTask ? await perTask.repositoryFor(task.id) : await policy.defaultRemote(task, baseBranch);
     }
     const auth = forge.pushAuth();
-    const own = auth ? sameRepo(remote, (await forgeOrigin()) ?? '', baseDir) : false;
+    const own = !auth
+      ? false
+      : perTask
+        ? perTask.ownsRemote(remote)
+        : sameRepo(remote, (await forgeOrigin()) ?? '', baseDir);
     return { remote, auth: own ? auth : undefined, baseBranch };
   };
 }

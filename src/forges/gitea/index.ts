@@ -14,3 +14,10 @@ export type {
   GiteaUser,
 } from './api-types.js';
 export { GiteaForge, type GiteaForgeOptions, labelColor } from './gitea-forge.js';
+export {
+  GiteaPerTaskForge,
+  type GiteaPerTaskForgeOptions,
+  hasPerTaskRepositories,
+  type PerTaskRepositories,
+  perTaskRepoName,
+} from './per-task-forge.js';
