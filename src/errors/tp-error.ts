@@ -6,7 +6,6 @@
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'TASK_INVALID'
-  | 'TASK_DEPENDENCY_FAILED'
   /** A task file whose id belongs to another task file or run. */
   | 'TASK_DUPLICATE_ID'
   /** A task's `repo:` outside `repository.allowed`. */
@@ -20,7 +19,6 @@ export type ErrorCode =
   | 'AGENT_BUDGET'
   /** The change touches `.git`, `.gitmodules`, hook folders or `.gitattributes` drivers. */
   | 'AGENT_PROTECTED_PATH'
-  | 'VERIFY_FAILED'
   | 'SECRET_DETECTED'
   /** `codeReview.blockOnCritical`: the code review left a critical finding open; nothing was pushed. */
   | 'REVIEW_BLOCKED'

@@ -1,2 +1,7 @@
 export { EventBus } from './event-bus.js';
-export type { PipelineStage, TaskEventBase, TpEventName, TpEvents } from './types.js';
+export type {
+  PipelineStage,
+  TaskEventBase,
+  TpEventName,
+  TpEvents,
+} from './types.js';

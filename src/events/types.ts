@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors/index.js';
+
 /** Payloads of the typed lifecycle events. Logs, metrics, the dashboard and notifications all listen here. */
 export interface TaskEventBase {
   taskId: string;
@@ -5,22 +7,33 @@ export interface TaskEventBase {
   file?: string;
 }
 
+/**
+ * Every event of the app, by name. Each entry says who emits it; `attachEventLog` logs and
+ * audits all of them, the metrics count some.
+ */
 export interface TpEvents {
-  'task.discovered': TaskEventBase & { path: string };
+  /** A task file was read and waits in the queue; `waitingFor` lists unfinished dependencies. (worker) */
   'task.queued': TaskEventBase & { priority: string; waitingFor: string[] };
+  /** A task file could not be read or validated and was moved to failed/ (intake). */
   'task.invalid': TaskEventBase & { error: string; line?: number };
+  /** The worker claimed a task; `attempt` counts runs of this task, retries included. (worker) */
   'task.claimed': TaskEventBase & { attempt: number };
+  /** A stage of the pipeline began; `elapsedMs` since the claim. (run context) */
   'task.stage': TaskEventBase & { stage: PipelineStage; elapsedMs: number };
+  /** The agent began one attempt with one model. (agent stage) */
   'attempt.started': TaskEventBase & { attemptNumber: number; model: string; agent: string };
+  /** A chunk of the agent's output, for live views; logged at debug only. (agent stage) */
   'attempt.output': TaskEventBase & { attemptNumber: number; chunk: string };
+  /** One attempt with one model failed; the chain may go on with the next one. (composition root) */
   'attempt.failed': TaskEventBase & {
     attemptNumber: number;
     model: string;
-    code: string;
+    code: ErrorCode;
     retryable: boolean;
     error: string;
     durationMs: number;
   };
+  /** An attempt produced a change. (agent stage) */
   'attempt.succeeded': TaskEventBase & { attemptNumber: number; model: string; durationMs: number };
   /** The change is pushed and the task is in review; `prUrl`/`prNumber` are undefined with `git.createPR: false`. */
   'task.published': TaskEventBase & {
@@ -29,11 +42,14 @@ export interface TpEvents {
     prNumber: number | undefined;
     elapsedMs: number;
   };
-  'task.failed': TaskEventBase & { code: string; error: string; retryable: boolean; elapsedMs: number };
+  /** The task was moved to failed/ with an error report. (pipeline failure path) */
+  'task.failed': TaskEventBase & { code: ErrorCode; error: string; retryable: boolean; elapsedMs: number };
+  /** The pull request was merged (or the task completed by hand) and the task moved to completed/. */
   'task.completed': TaskEventBase & { prNumber?: number; via: 'webhook' | 'cli' | 'auto' };
+  /** A task went back to the queue (recovery after a crash, retry-failed). */
   'task.requeued': TaskEventBase & { reason: string };
+  /** A run found in progress at start was resumed, requeued or published. (worker) */
   'task.recovered': TaskEventBase & { action: 'resumed' | 'requeued' | 'published' };
-  'worker.idle': Record<string, never>;
   /** Model selection chose the chain of a run; `reason` is the one-line explanation. */
   'model.selected': TaskEventBase & { strategy: string; model: string; chain: string[]; reason: string };
   /** One code review finished (each fix round reviews again). */

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/index.js';
 import type { Task, TaskFormat, TaskProblem } from '../tasks/types.js';
 
 /** The folder (or Backlog.md state) a task is in, as a user sees it. */
@@ -8,7 +9,7 @@ export interface FailureAttempt {
   model: string;
   host?: string | undefined;
   error: string;
-  code: string;
+  code: ErrorCode;
   errorType: 'transient' | 'permanent';
   durationMs: number;
 }

@@ -3,7 +3,6 @@ import type { Store } from '../store/index.js';
 import type { Component, LogHub } from './logger.js';
 
 const COMPONENT: Partial<Record<TpEventName, Component>> = {
-  'task.discovered': 'watcher',
   'task.queued': 'watcher',
   'task.invalid': 'watcher',
   'task.claimed': 'watcher',

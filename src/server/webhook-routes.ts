@@ -10,7 +10,7 @@ import {
   parseGitlabEvent,
   replayKeys,
   taskIdFromPullRequest,
-  type VerifyResult,
+  type SignatureCheck,
   verifyGitea,
   verifyGithub,
   verifyGitlab,
@@ -19,7 +19,7 @@ import {
 } from '../forges/webhooks/index.js';
 import type { ServerDeps, WebhookOutcome } from './types.js';
 
-const VERIFY: Record<WebhookForge, (raw: Buffer, h: WebhookHeaders, s: string | undefined) => VerifyResult> =
+const VERIFY: Record<WebhookForge, (raw: Buffer, h: WebhookHeaders, s: string | undefined) => SignatureCheck> =
   {
     gitea: verifyGitea,
     github: verifyGithub,

@@ -156,7 +156,7 @@ export class SqliteStore implements Store {
       host: (r.host as string | null) ?? undefined,
       startedAt: String(r.started_at),
       durationMs: (r.duration_ms as number | null) ?? undefined,
-      code: (r.code as string | null) ?? undefined,
+      code: (r.code as AttemptRecord['code'] | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
       errorType: (r.error_type as AttemptRecord['errorType'] | null) ?? undefined,
       outputTail: (r.output_tail as string | null) ?? undefined,

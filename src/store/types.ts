@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors/index.js';
+
 /** Where a task's run stands. The task file's folder is what users see; this is what we remember. */
 export type RunState = 'queued' | 'running' | 'published' | 'review' | 'failed' | 'completed';
 
@@ -25,7 +27,7 @@ export interface AttemptRecord {
   host?: string | undefined;
   startedAt: string;
   durationMs?: number | undefined;
-  code?: string | undefined;
+  code?: ErrorCode | undefined;
   error?: string | undefined;
   errorType?: 'transient' | 'permanent' | undefined;
   outputTail?: string | undefined;

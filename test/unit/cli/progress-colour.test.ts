@@ -22,7 +22,13 @@ describe('logging.colorize: console progress colour', () => {
     const events = new EventBus();
     const out = io(true);
     attachProgress(events, out, { colour: true });
-    events.emit('task.failed', { taskId: '7', code: 'X', error: 'boom', retryable: false, elapsedMs: 1 });
+    events.emit('task.failed', {
+      taskId: '7',
+      code: 'INTERNAL',
+      error: 'boom',
+      retryable: false,
+      elapsedMs: 1,
+    });
     events.emit('task.published', { taskId: '8', branch: 'b', prUrl: 'u', prNumber: 1, elapsedMs: 1 });
     events.emit('task.claimed', { taskId: '9', file: 'task-9.md', attempt: 1 });
     expect(out.lines[0]).toBe('\u001b[31mtask 7: ✘ failed: boom → failed/\u001b[0m');
@@ -30,7 +36,13 @@ describe('logging.colorize: console progress colour', () => {
     expect(out.lines[2]).toBe('task 9: claimed (task-9.md)');
     const plain = io(false);
     attachProgress(events, plain, { colour: false });
-    events.emit('task.failed', { taskId: '7', code: 'X', error: 'boom', retryable: false, elapsedMs: 1 });
+    events.emit('task.failed', {
+      taskId: '7',
+      code: 'INTERNAL',
+      error: 'boom',
+      retryable: false,
+      elapsedMs: 1,
+    });
     expect(plain.lines[0]).toBe('task 7: ✘ failed: boom → failed/');
   });
 });
