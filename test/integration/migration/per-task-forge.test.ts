@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GiteaPerTaskForge, perTaskRepoName } from '../../../src/forges/gitea/index.js';
+import { createTargetResolver } from '../../../src/pipeline/target.js';
+import { type FakeGitea, startFakeGitea } from '../../fixtures/fake-gitea/index.js';
+import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';
+import { tmpDir } from '../../helpers/project.js';
+import { makeTask } from '../../helpers/task.js';
+import { seedMain } from '../e2e/support.js';
+
+const TOKEN = 'per-task-token-2f7c9a1e5b3d8046';
+const ORG = 'acme';
+
+describe('GiteaPerTaskForge against the fake Gitea', () => {
+  let git: GitHttpServer;
+  let gitea: FakeGitea;
+  beforeAll(async () => {
+    git = await startGitHttpServer({ token: TOKEN });
+    gitea = await startFakeGitea({ token: TOKEN, orgs: [ORG], gitBackend: git });
+  });
+  afterEach(() => expect(gitea.violations).toEqual([]));
+  afterAll(async () => {
+    await gitea?.close();
+    await git?.close();
+  });
+
+  const forge = (recorded: Record<number, string[]> = {}) =>
+    new GiteaPerTaskForge({
+      baseUrl: gitea.url,
+      token: TOKEN,
+      owner: ORG,
+      namePattern: 'task-{id}',
+      recordedRepos: (n) => recorded[n] ?? [],
+    });
+
+  it('names repositories as the original did, with characters Gitea refuses replaced', () => {
+    expect(perTaskRepoName('task-{id}', '12')).toBe('task-12');
+    expect(perTaskRepoName('TASK {id}', 'a/b')).toBe('TASK-a-b');
+  });
+
+  it('creates the task repository once (org endpoint), returns a clean clone URL, and owns it', async () => {
+    const f = forge();
+    const url = await f.repositoryFor('21');
+    const again = await f.repositoryFor('21');
+    expect(again).toBe(url);
+    expect(url).toBe(git.repoUrl(ORG, 'task-21'));
+    expect(url).not.toContain(TOKEN);
+    const creates = gitea.requests.filter(
+      (r) => r.method === 'POST' && r.path === `/api/v1/orgs/${ORG}/repos`,
+    );
+    expect(creates.map((r) => (r.body as { name: string }).name)).toEqual(['task-21']);
+    expect(f.ownsRemote(url)).toBe(true);
+    expect(f.ownsRemote(`${url.replace(/\.git$/, '')}/`)).toBe(true);
+    expect(f.ownsRemote(git.repoUrl(ORG, 'other'))).toBe(false);
+    expect(f.isOwnRepository(`${ORG}/task-21`)).toBe(true);
+    expect(f.isOwnRepository(`${ORG.toUpperCase()}/TASK-21`)).toBe(true);
+    expect(f.isOwnRepository(`${ORG}/webapp`)).toBe(false);
+    expect(f.isOwnRepository(`someone/task-21`)).toBe(false);
+  });
+
+  it('the target resolver sends a task to its own repository with the token header, nowhere else', async () => {
+    const f = forge();
+    const resolve = createTargetResolver({
+      baseDir: tmpDir(),
+      configuredUrl: undefined,
+      allowed: [path.join(tmpDir(), 'elsewhere.git')],
+      baseBranch: 'main',
+      allowedBaseBranches: [],
+      forge: f,
+      defaultRemote: () => Promise.reject(new Error('a per-task forge answers this itself')),
+    });
+    const target = await resolve(makeTask({ id: '22' }));
+    expect(target.remote).toBe(git.repoUrl(ORG, 'task-22'));
+    expect(target.auth?.header).toBe(`Authorization: token ${TOKEN}`);
+  });
+
+  it('routes PR calls to the repository the PR was opened in, and refuses an ambiguous number', async () => {
+    const f = forge();
+    for (const id of ['31', '32']) {
+      const remote = await f.repositoryFor(id);
+      await seedMain(git.repoPath(ORG, `task-${id}`));
+      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
+      const pr = await f.openPullRequest({
+        title: `[Task ${id}] x`,
+        body: 'b',
+        head: `task-${id}`,
+        base: 'main',
+        labels: [],
+        taskId: id,
+        remote,
+      });
+      // Each repository numbers its PRs from 1.
+      expect(pr.number).toBe(1);
+    }
+    await expect(f.merge(1)).rejects.toMatchObject({ code: 'FORGE_CONFLICT' });
+    await expect(f.comment(1, 'hi')).rejects.toThrow(/several \(task-31, task-32\)/);
+    expect(gitea.state.prs.filter((p) => p.merged)).toEqual([]);
+
+    // A fresh process knows only what the store recorded: one repository, so no doubt.
+    const restarted = forge({ 1: ['task-32'] });
+    const merged = await restarted.merge(1);
+    expect(merged.state).toBe('merged');
+    expect(gitea.state.prs.find((p) => p.repo === 'task-32')?.merged).toBe(true);
+    expect(gitea.state.prs.find((p) => p.repo === 'task-31')?.merged).toBe(false);
+    await expect(forge().merge(7)).rejects.toMatchObject({ code: 'FORGE_NOT_FOUND' });
+  });
+
+  it('asks the permission in the repository the comment event names', async () => {
+    const f = forge();
+    await f.repositoryFor('41');
+    gitea.setPermission(ORG, 'task-41', 'rev', 'write');
+    expect(await f.commenterCanTrigger({ author: 'rev', repository: `${ORG}/task-41` })).toBe(true);
+    expect(await f.commenterCanTrigger({ author: 'rev', repository: `${ORG}/webapp` })).toBe(false);
+    expect(await f.commenterCanTrigger({ author: 'rev' })).toBe(false);
+  });
+});
