@@ -9,8 +9,8 @@ import {
   parseGithubEvent,
   parseGitlabEvent,
   replayKeys,
-  taskIdFromPullRequest,
   type SignatureCheck,
+  taskIdFromPullRequest,
   verifyGitea,
   verifyGithub,
   verifyGitlab,
@@ -19,12 +19,14 @@ import {
 } from '../forges/webhooks/index.js';
 import type { ServerDeps, WebhookOutcome } from './types.js';
 
-const VERIFY: Record<WebhookForge, (raw: Buffer, h: WebhookHeaders, s: string | undefined) => SignatureCheck> =
-  {
-    gitea: verifyGitea,
-    github: verifyGithub,
-    gitlab: verifyGitlab,
-  };
+const VERIFY: Record<
+  WebhookForge,
+  (raw: Buffer, h: WebhookHeaders, s: string | undefined) => SignatureCheck
+> = {
+  gitea: verifyGitea,
+  github: verifyGithub,
+  gitlab: verifyGitlab,
+};
 
 const PARSE: Record<WebhookForge, (h: WebhookHeaders, json: unknown) => ForgeEvent | undefined> = {
   gitea: parseGiteaEvent,

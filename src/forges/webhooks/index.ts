@@ -10,10 +10,10 @@ export { parseGiteaEvent, parseGithubEvent, parseGitlabEvent } from './parse.js'
 export { replayKeys } from './replay-keys.js';
 export { taskIdFromPullRequest } from './task-id.js';
 export {
+  type SignatureCheck,
+  type SignatureFailure,
   signGitea,
   signGithub,
-  type VerifyFailure,
-  type VerifyResult,
   verifyGitea,
   verifyGithub,
   verifyGitlab,

@@ -2,9 +2,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { header, type WebhookHeaders } from './headers.js';
 
 /** Why a webhook was refused; the reason goes to the log, never the secret or the signature. */
-export type VerifyFailure = 'no-secret' | 'missing-signature' | 'malformed-signature' | 'bad-signature';
+export type SignatureFailure = 'no-secret' | 'missing-signature' | 'malformed-signature' | 'bad-signature';
 
-export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
+/** The outcome of one webhook signature check (not to be confused with the verify commands of a run). */
+export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailure };
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
@@ -17,7 +18,7 @@ function hmacSha256(secret: string, raw: Buffer): Buffer {
  * `timingSafeEqual` always gets two 32-byte buffers (it throws on unequal lengths, and a
  * length difference must not become an early, timing-visible exit anyway).
  */
-function checkHex(signatureHex: string, expected: Buffer): VerifyResult {
+function checkHex(signatureHex: string, expected: Buffer): SignatureCheck {
   if (!HEX_SHA256.test(signatureHex)) return { ok: false, reason: 'malformed-signature' };
   const given = Buffer.from(signatureHex, 'hex');
   if (given.length !== expected.length) return { ok: false, reason: 'malformed-signature' };
@@ -29,7 +30,11 @@ function checkHex(signatureHex: string, expected: Buffer): VerifyResult {
  * request body exactly as received. Pass the raw bytes: a signature over re-serialised JSON
  * differs whenever whitespace or key order does.
  */
-export function verifyGitea(raw: Buffer, headers: WebhookHeaders, secret: string | undefined): VerifyResult {
+export function verifyGitea(
+  raw: Buffer,
+  headers: WebhookHeaders,
+  secret: string | undefined,
+): SignatureCheck {
   if (!secret) return { ok: false, reason: 'no-secret' };
   const signature = header(headers, 'x-gitea-signature') ?? header(headers, 'x-forgejo-signature');
   if (signature === undefined || signature === '') return { ok: false, reason: 'missing-signature' };
@@ -37,7 +42,11 @@ export function verifyGitea(raw: Buffer, headers: WebhookHeaders, secret: string
 }
 
 /** GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. */
-export function verifyGithub(raw: Buffer, headers: WebhookHeaders, secret: string | undefined): VerifyResult {
+export function verifyGithub(
+  raw: Buffer,
+  headers: WebhookHeaders,
+  secret: string | undefined,
+): SignatureCheck {
   if (!secret) return { ok: false, reason: 'no-secret' };
   const signature = header(headers, 'x-hub-signature-256');
   if (signature === undefined || signature === '') return { ok: false, reason: 'missing-signature' };
@@ -55,7 +64,7 @@ export function verifyGitlab(
   _raw: Buffer,
   headers: WebhookHeaders,
   secret: string | undefined,
-): VerifyResult {
+): SignatureCheck {
   if (!secret) return { ok: false, reason: 'no-secret' };
   const token = header(headers, 'x-gitlab-token');
   if (token === undefined || token === '') return { ok: false, reason: 'missing-signature' };
