@@ -3,7 +3,8 @@ import { applyRetries, planRetries, type RetryFilter } from '../pipeline/recover
 import { type CliIo, type GlobalOptions, withApp } from './context.js';
 import { table } from './table.js';
 
-export interface RetryOptions extends GlobalOptions, RetryFilter {
+/** Options of `retry-failed` (the global ones, the filter, `--dry-run`); not the model retry tuning. */
+export interface RetryFailedOptions extends GlobalOptions, RetryFilter {
   dryRun?: boolean;
 }
 
@@ -13,7 +14,7 @@ function recoveryDeps(app: App) {
 }
 
 /** `retry-failed`: requeue failed tasks that may succeed now; `--dry-run` prints the table only. */
-export async function retryFailedCommand(io: CliIo, opts: RetryOptions): Promise<number> {
+export async function retryFailedCommand(io: CliIo, opts: RetryFailedOptions): Promise<number> {
   return withApp(io, opts, async (app) => {
     const plan = await planRetries(recoveryDeps(app), opts);
     if (plan.length === 0) {
