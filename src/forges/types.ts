@@ -65,6 +65,13 @@ export type ForgeEvent =
 /** A PR comment event. */
 export type PullRequestComment = Extract<ForgeEvent, { kind: 'pr.comment' }>;
 
+/** How the service handled a forge event; the webhook answers `ignored` with 202, `accepted` with 200. */
+export interface ForgeEventResult {
+  status: 'accepted' | 'ignored';
+  /** Short, secret-free text returned to the forge (shown in its delivery log). */
+  message?: string;
+}
+
 /** Who wrote a PR comment, as far as the webhook payload says. */
 export type CommentAuthor = Pick<PullRequestComment, 'author' | 'authorId' | 'authorAssociation'>;
 

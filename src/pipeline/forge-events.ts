@@ -1,11 +1,6 @@
-import type { Forge, ForgeEvent, PullRequestComment } from '../forges/types.js';
+import type { Forge, ForgeEvent, ForgeEventResult, PullRequestComment } from '../forges/types.js';
 import type { Store } from '../store/index.js';
 import { type CompletionDeps, completeTask, rejectTask } from './completion.js';
-
-export interface ForgeEventResult {
-  status: 'accepted' | 'ignored';
-  message?: string;
-}
 
 export interface ForgeEventDeps extends CompletionDeps {
   /** `webhook.mention`, e.g. `@ticket-processor`. */

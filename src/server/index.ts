@@ -6,7 +6,6 @@ export {
 export { createServer, type TpServer } from './server.js';
 export type {
   ForgeEventContext,
-  ForgeEventResult,
   HealthReport,
   OllamaHealthReport,
   ServerDeps,

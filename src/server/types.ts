@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ForgeEvent } from '../forges/types.js';
+import type { ForgeEvent, ForgeEventResult } from '../forges/types.js';
 import type { WebhookForge } from '../forges/webhooks/index.js';
 
 /** What the composition root learns about a verified, first-time webhook delivery. */
@@ -9,13 +9,6 @@ export interface ForgeEventContext {
   deliveryId: string | undefined;
   /** The task the pull request belongs to (`[Task N]` title or `task-N` branch), if any. */
   taskId: string | undefined;
-}
-
-/** How the root handled an event; `ignored` answers 202, `accepted` 200. */
-export interface ForgeEventResult {
-  status: 'accepted' | 'ignored';
-  /** Short, secret-free text returned to the forge (shown in its delivery log). */
-  message?: string;
 }
 
 /**
