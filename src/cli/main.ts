@@ -5,6 +5,7 @@ import { classify } from '../errors/index.js';
 import type { CliIo } from './context.js';
 import { demoCommand } from './demo-command.js';
 import { initCommand } from './init-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { prCommand, statusCommand } from './ops-commands.js';
 import { retryFailedCommand } from './retry-command.js';
 import { startCommand } from './start.js';
@@ -98,6 +99,13 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('--model <model>', 'model to use when OLLAMA_HOST answers (default qwen2.5-coder:7b)')
     .option('--simulate', 'use the simulated Ollama even when a real one answers')
     .action((o: { dir?: string; model?: string; simulate?: boolean }) => run(demoCommand(io, o)));
+  program
+    .command('migrate [dir]')
+    .description(
+      'read an original install (config.json, .env, folders, PM2 file) and list what differs here; writes nothing',
+    )
+    .option('--json', 'machine-readable output')
+    .action((dir: string | undefined, o: { json?: boolean }) => run(migrateCommand(io, dir, o)));
   program
     .command('config')
     .description('print the configuration reference')
