@@ -1,16 +1,9 @@
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
-import type { EventBus } from '../events/index.js';
-import type { TaskSource } from '../intake/types.js';
-import type { Store } from '../store/index.js';
-import { failureFiles } from './failure.js';
+import { type FailureDeps, failTask } from './failure.js';
 
-export interface CompletionDeps {
-  source: TaskSource;
-  store: Store;
-  events: EventBus;
-  secrets: string[];
-}
+/** Source, store, events and secrets: built once in the composition root (`App.completion`). */
+export type CompletionDeps = FailureDeps;
 
 /** A merged PR completes its task: review → completed (Backlog.md: status Done), the same for webhook and CLI. */
 export async function completeTask(
@@ -47,28 +40,15 @@ export async function rejectTask(
       hint: `Adjust the ticket to address the review, then run \`ticket-processor retry-failed --task-id ${taskId}\`.`,
     },
   );
-  const run = deps.store.getRun(taskId);
-  const { report, log } = failureFiles({
+  const { file } = await failTask(deps, {
     taskId,
-    filename: path.basename(found.file),
+    file: found.file,
     error,
     stage: 'review',
-    model: run?.modelUsed,
-    retryCount: run?.retryCount ?? 0,
-    attempts: [],
-    outputTail: undefined,
-    secrets: deps.secrets,
+    model: deps.store.getRun(taskId)?.modelUsed,
     errorType: 'rejected',
-  });
-  const file = await deps.source.toFailed(found.file, report, log);
-  deps.store.upsertRun({ taskId, state: 'failed', error: report.error });
-  deps.events.emit('task.failed', {
-    taskId,
-    file: path.basename(file),
-    code: 'REJECTED',
-    error: report.error,
-    retryable: true,
-    elapsedMs: 0,
+    run: 'owned',
+    event: { kind: 'failed', elapsedMs: 0 },
   });
   return file;
 }

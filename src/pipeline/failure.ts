@@ -1,6 +1,9 @@
+import path from 'node:path';
 import type { TpError } from '../errors/index.js';
-import type { FailureAttempt, FailureFinding, FailureReport } from '../intake/types.js';
+import type { EventBus } from '../events/index.js';
+import type { FailureAttempt, FailureFinding, FailureReport, TaskSource } from '../intake/types.js';
 import { redact } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
 
 export interface FailureContext {
   taskId: string;
@@ -30,8 +33,17 @@ const DEFAULT_HINTS: Record<string, string> = {
     'Check the remote and its credentials, then run `ticket-processor retry-failed --task-id {id}`.',
 };
 
+/**
+ * error.json: our report plus the fields of the original tool's JSON `.error.log`
+ * (`timestamp`, `filename`, `error` are shared), so scripts written for it still work.
+ */
+export interface ErrorReport extends FailureReport {
+  /** The original's name for the agent's output: an alias of `outputTail` ("" when there was none). */
+  stderr: string;
+}
+
 /** Builds error.json (machine) and error.log (human) for a failed task, with secrets redacted. */
-export function failureFiles(ctx: FailureContext): { report: FailureReport; log: string } {
+export function failureFiles(ctx: FailureContext): { report: ErrorReport; log: string } {
   const blocked = ctx.error.code === 'REVIEW_BLOCKED';
   const findings =
     blocked && Array.isArray(ctx.error.details.findings) ? ctx.error.details.findings : undefined;
@@ -41,7 +53,7 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
     DEFAULT_HINTS[ctx.error.code] ??
     'Fix the cause above, then run `ticket-processor retry-failed --task-id {id}`.'
   ).replaceAll('{id}', ctx.taskId);
-  const report: FailureReport = {
+  const report: ErrorReport = {
     taskId: ctx.taskId,
     filename: ctx.filename,
     timestamp: new Date().toISOString(),
@@ -56,6 +68,7 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
     line: ctx.line,
     attempts: ctx.attempts.map((a) => ({ ...a, error: r(a.error)! })),
     outputTail: r(ctx.outputTail),
+    stderr: r(ctx.outputTail) ?? '',
     ...(findings ? { findings: JSON.parse(r(JSON.stringify(findings))!) as FailureFinding[] } : {}),
   };
   const lines = [
@@ -88,4 +101,91 @@ export function failureFiles(ctx: FailureContext): { report: FailureReport; log:
     report,
     log: `${lines.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n')}\n`,
   };
+}
+
+/** What failing a task needs: built once in the composition root, shared with completion. */
+export interface FailureDeps {
+  source: TaskSource;
+  store: Store;
+  events: EventBus;
+  secrets: string[];
+}
+
+export interface FailTaskInput {
+  taskId: string;
+  /** Where the task file is now (doing/, todo/, review/). */
+  file: string;
+  error: TpError;
+  stage: string | undefined;
+  model?: string | undefined;
+  /** Failed model attempts: written to error.json and stored. */
+  attempts?: FailureAttempt[] | undefined;
+  outputTail?: string | undefined;
+  errorType?: FailureReport['errorType'];
+  /** The task file's line at fault (intake). */
+  line?: number | undefined;
+  /**
+   * Whose run the store holds under `taskId`. `owned`: this failure's (a run in progress, a
+   * task in review). `if-same-file`: intake, where the id may belong to another task (a
+   * duplicate), so only a run recorded under this file name is updated.
+   */
+  run: 'owned' | 'if-same-file';
+  /**
+   * `failed`: a run failed (`task.failed`). `invalid`: intake refused the file
+   * (`task.invalid`, with `summary` as the progress line, default the error message).
+   */
+  event: { kind: 'failed'; elapsedMs: number } | { kind: 'invalid'; summary?: string | undefined };
+}
+
+/**
+ * The one failure path of every stage, intake and a rejected PR: error.json and error.log
+ * (secrets redacted), the task file to failed/, the attempts and the run's state in the
+ * store, one event. Resolves with where the file went and the report.
+ */
+export async function failTask(
+  deps: FailureDeps,
+  input: FailTaskInput,
+): Promise<{ file: string; report: ErrorReport }> {
+  const { source, store, events } = deps;
+  const filename = path.basename(input.file);
+  const prev = store.getRun(input.taskId);
+  const ownRun = input.run === 'owned' || (prev !== undefined && prev.file === filename);
+  const attempts = input.attempts ?? [];
+  const { report, log } = failureFiles({
+    taskId: input.taskId,
+    filename,
+    error: input.error,
+    stage: input.stage,
+    model: input.model,
+    retryCount: ownRun ? (prev?.retryCount ?? 0) : 0,
+    attempts,
+    outputTail: input.outputTail,
+    secrets: deps.secrets,
+    line: input.line,
+    errorType: input.errorType,
+  });
+  if (ownRun) {
+    for (const a of report.attempts)
+      store.addAttempt({ taskId: input.taskId, startedAt: new Date().toISOString(), ...a });
+  }
+  const file = await source.toFailed(input.file, report, log);
+  if (ownRun) store.upsertRun({ taskId: input.taskId, state: 'failed', error: report.error });
+  if (input.event.kind === 'failed') {
+    events.emit('task.failed', {
+      taskId: input.taskId,
+      file: filename,
+      code: input.error.code,
+      error: report.error,
+      retryable: input.error.retryable,
+      elapsedMs: input.event.elapsedMs,
+    });
+  } else {
+    events.emit('task.invalid', {
+      taskId: input.taskId,
+      file: filename,
+      error: input.event.summary ?? report.error,
+      ...(input.line ? { line: input.line } : {}),
+    });
+  }
+  return { file, report };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FailureAttempt } from '../intake/types.js';
 import type { Task } from '../tasks/types.js';
-import { failureFiles } from './failure.js';
+import { failTask } from './failure.js';
 import { createRunContext, type RunContext, runStages } from './run-context.js';
 import { recordRunOutcome } from './stages/agent.js';
 import {
@@ -79,34 +79,20 @@ export class TaskProcessor {
 
   /** The task goes to failed/ with error.json and error.log; every failed attempt is stored. */
   private async fail(ctx: RunContext, raw: unknown): Promise<ProcessOutcome> {
-    const { store, events, source, secrets } = this.deps;
     const { task, file } = ctx;
     const error = runError(ctx, raw).withTask(task.id);
     recordRunOutcome(ctx, false);
     const attempts = (error.details.attempts as FailureAttempt[] | undefined) ?? ctx.attempts;
-    const outputTail = (error.details.outputTail as string | undefined) ?? ctx.agentResult?.outputTail;
-    const { report, log } = failureFiles({
+    await failTask(this.deps, {
       taskId: task.id,
-      filename: path.basename(file),
+      file,
       error,
       stage: ctx.stage,
       model: ctx.model ?? attempts.at(-1)?.model,
-      retryCount: store.getRun(task.id)?.retryCount ?? 0,
       attempts,
-      outputTail,
-      secrets,
-    });
-    for (const a of attempts)
-      store.addAttempt({ taskId: task.id, startedAt: new Date().toISOString(), ...a });
-    await source.toFailed(file, report, log);
-    store.upsertRun({ taskId: task.id, state: 'failed', error: report.error });
-    events.emit('task.failed', {
-      taskId: task.id,
-      file: path.basename(file),
-      code: error.code,
-      error: report.error,
-      retryable: error.retryable,
-      elapsedMs: Date.now() - ctx.started,
+      outputTail: (error.details.outputTail as string | undefined) ?? ctx.agentResult?.outputTail,
+      run: 'owned',
+      event: { kind: 'failed', elapsedMs: Date.now() - ctx.started },
     });
     await cleanupWorkspace(ctx);
     return { status: 'failed', code: error.code, retryable: error.retryable };

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { TpError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
-import { IntakeRejections } from '../intake/rejections.js';
 import type { ReadResult, TaskSource } from '../intake/types.js';
 import type { Logger } from '../observability/index.js';
 import { type DependencyState, type QueueSet, type QueueStats, queuedSince } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
+import { IntakeRejections } from './intake-rejections.js';
 import type { TaskProcessor } from './processor.js';
 
 export interface WorkerOptions {
