@@ -1,4 +1,4 @@
-import type { TpEventName, TpEvents } from './types.js';
+import type { TaggedEvent, TpEventName, TpEvents } from './types.js';
 
 type Listener<K extends TpEventName> = (payload: TpEvents[K]) => void;
 type AnyListener = <K extends TpEventName>(name: K, payload: TpEvents[K]) => void;
@@ -59,5 +59,11 @@ export class EventBus {
         this.onListenerError(err);
       }
     }
+  }
+
+  /** Emits an event given as one object with its name in `type` (the models domain's form). */
+  emitTagged(event: TaggedEvent): void {
+    const { type, ...payload } = event;
+    this.emit(type, payload as TpEvents[typeof type]);
   }
 }

@@ -1,6 +1,8 @@
 export { EventBus } from './event-bus.js';
 export type {
+  ModelEventName,
   PipelineStage,
+  TaggedEvent,
   TaskEventBase,
   TpEventName,
   TpEvents,

@@ -71,7 +71,49 @@ export interface TpEvents {
   'model.warmed': { host: string; model: string; ok: boolean; durationMs: number; error?: string };
   /** A task waited longer than its priority's SLA and was raised one priority step. */
   'task.sla_breached': TaskEventBase & { from: string; to: string; waitedMs: number };
+  /** A host's circuit breaker opened after `failures` host failures in a row: calls skip it. (router) */
+  'breaker.opened': { host: string; failures: number; error: string; code: ErrorCode | undefined };
+  /** An open breaker's cooldown ended: a few trial calls may go to the host. (router) */
+  'breaker.half_open': { host: string };
+  /** The host answered again: its breaker closed and it takes calls. (router) */
+  'breaker.closed': { host: string };
+  /** A health probe succeeded; `models` is the host's list when the probe reads it. (router) */
+  'host.healthy': { host: string; latencyMs: number; models: string[] | undefined };
+  /** A health probe failed. (router) */
+  'host.unhealthy': { host: string; error: string; code: ErrorCode };
+  /** A model call failed with a retryable error and is tried again after `delayMs`. (router) */
+  'model.retry': {
+    model: string;
+    host: string | undefined;
+    attempt: number;
+    delayMs: number;
+    code: ErrorCode;
+    error: string;
+  };
+  /** No host can serve the model now; the call waits (up to `ollama.healthCheck.maxWaitMs`). (router) */
+  'model.waiting': { model: string; reason: string };
+  /** The chain moved from one model to the next after a failure. (router) */
+  'model.fallback': { from: string; to: string; code: ErrorCode; error: string };
+  /** A model of the chain was left out before any attempt: no healthy host has it. (router) */
+  'model.skipped': { model: string; reason: string };
 }
+
+/** The events of the models domain (router, breakers, health checks). */
+export type ModelEventName =
+  | 'breaker.opened'
+  | 'breaker.half_open'
+  | 'breaker.closed'
+  | 'host.healthy'
+  | 'host.unhealthy'
+  | 'model.retry'
+  | 'model.waiting'
+  | 'model.fallback'
+  | 'model.skipped';
+
+/** An event as one object with its name in `type`, the form the models domain emits. */
+export type TaggedEvent<K extends TpEventName = TpEventName> = {
+  [N in K]: { type: N } & TpEvents[N];
+}[K];
 
 export type PipelineStage =
   | 'workspace'

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/index.js';
+import type { ModelEventName, TaggedEvent } from '../events/index.js';
 
 /** A tool the model may call, in Ollama's `/api/chat` shape. */
 export interface ToolDefinition {
@@ -130,23 +130,11 @@ export interface LoadResult {
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
-/** Events of the models domain; the composition root forwards them to logs and metrics. */
-export type ModelEvent =
-  | { type: 'breaker.opened'; host: string; failures: number; error: string; code: ErrorCode | undefined }
-  | { type: 'breaker.half_open'; host: string }
-  | { type: 'breaker.closed'; host: string }
-  | { type: 'host.healthy'; host: string; latencyMs: number; models: string[] | undefined }
-  | { type: 'host.unhealthy'; host: string; error: string; code: ErrorCode }
-  | {
-      type: 'model.retry';
-      model: string;
-      host: string | undefined;
-      attempt: number;
-      delayMs: number;
-      code: ErrorCode;
-      error: string;
-    }
-  | { type: 'model.waiting'; model: string; reason: string }
-  | { type: 'model.fallback'; from: string; to: string; code: ErrorCode; error: string };
+/**
+ * Events of the models domain, in the tagged form the router emits. Their payloads are
+ * defined once, in `TpEvents`; the composition root forwards them to the event bus
+ * (`EventBus.emitTagged`), where logs and metrics see them.
+ */
+export type ModelEvent = TaggedEvent<Exclude<ModelEventName, 'model.skipped'>>;
 
 export type ModelEventListener = (event: ModelEvent) => void;

@@ -8,6 +8,9 @@ const COMPONENT: Partial<Record<TpEventName, Component>> = {
   'task.claimed': 'watcher',
 };
 
+/** Periodic probes: logged, but an audit row per health check would only grow the database. */
+const NOT_AUDITED: ReadonlySet<TpEventName> = new Set<TpEventName>(['host.healthy']);
+
 /** Every lifecycle event becomes a structured log line and an audit row. Output chunks go to the log only at debug. */
 export function attachEventLog(events: EventBus, logs: LogHub, store: Store): () => void {
   return events.onAny((name, payload) => {
@@ -23,6 +26,6 @@ export function attachEventLog(events: EventBus, logs: LogHub, store: Store): ()
     else if (name === 'attempt.failed') log.warn(fields, name);
     else log.info(fields, name);
     const taskId = (payload as { taskId?: string }).taskId;
-    store.audit(name, taskId, payload);
+    if (!NOT_AUDITED.has(name)) store.audit(name, taskId, payload);
   });
 }

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from '../events/index.js';
+import { registerModelMetrics } from './model-metrics.js';
 import { registerRunMetrics } from './run-metrics.js';
 
 /**
@@ -59,5 +60,6 @@ export function createMetrics(
   events.on('task.completed', (e) => completed.inc({ via: e.via }));
   events.on('attempt.failed', (e) => attempts.inc({ model: e.model, code: e.code }));
   registerRunMetrics(events, registry);
+  registerModelMetrics(events, registry);
   return registry;
 }
