@@ -205,7 +205,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
             ...(config.ollama.numCtx ? { numCtx: config.ollama.numCtx } : {}),
           },
           onEvent: (e) => {
-            logs.get('processor').info(e as unknown as Record<string, unknown>, e.type);
+            // On the bus, the event log writes it (same message) and the metrics count it.
+            events.emitTagged(e);
             warmUp?.handleEvent(e);
           },
           onAttempt: (a, taskId) => {
