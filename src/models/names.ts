@@ -4,9 +4,13 @@
  * untagged name as `:latest`, so matching against /api/tags must do the same.
  */
 
-const PROVIDER_PREFIX = /^ollama\//i;
+/** `ollama/` (the original tool's spelling) and `ollama_chat/` (aider's). */
+const PROVIDER_PREFIX = /^ollama(?:_chat)?\//i;
 
-/** Strips the `ollama/` provider prefix and surrounding whitespace; the tag is kept as written. */
+/**
+ * Strips the provider prefix (`ollama/`, `ollama_chat/`) and surrounding whitespace; the tag is
+ * kept as written. The one model-name stripper: agents add their own prefix to the result.
+ */
 export function stripProvider(model: string): string {
   return model.trim().replace(PROVIDER_PREFIX, '');
 }

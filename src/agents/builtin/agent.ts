@@ -1,8 +1,9 @@
 import { classify, TpError } from '../../errors/index.js';
+import { stripProvider } from '../../models/index.js';
 import type { ProcessSandbox } from '../../sandbox/index.js';
 import { commandEnv } from '../cli/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
-import { type ChatMessage, type ChatPort, normaliseModelName } from './chat-port.js';
+import type { ChatMessage, ChatPort } from './chat-port.js';
 import { buildContext } from './context.js';
 import { chooseMode, fitHistory, messagesTokens, planWindow } from './conversation.js';
 import { ollamaChatPort } from './ollama-port.js';
@@ -64,7 +65,7 @@ export class BuiltinAgent implements Agent {
    * thrown as classified `TpError`s so the pipeline can retry or fall back to another model.
    */
   async run(input: AgentRunInput): Promise<AgentResult> {
-    const model = normaliseModelName(input.model);
+    const model = stripProvider(input.model);
     const port = this.portFor(input.ollamaHost);
     const t = new Turns(input, {
       maxIterations: input.budget.maxIterations ?? this.opts.maxIterations ?? 25,

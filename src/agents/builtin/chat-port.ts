@@ -68,8 +68,3 @@ export interface ChatPort {
   chat(req: ChatRequest): Promise<ChatReply>;
   show(model: string, signal?: AbortSignal): Promise<ModelInfo>;
 }
-
-/** Strips the `ollama/` provider prefix the original tool's task files use. */
-export function normaliseModelName(model: string): string {
-  return model.replace(/^ollama\//i, '').trim();
-}

@@ -9,7 +9,6 @@ export type {
   ToolCallOut,
   ToolSpec,
 } from './chat-port.js';
-export { normaliseModelName } from './chat-port.js';
 export { type BuiltContext, buildContext, type ContextOptions, type MapDetail } from './context.js';
 export { chooseMode, planWindow } from './conversation.js';
 export { applyEdits, type Edit, planEdits } from './edits.js';

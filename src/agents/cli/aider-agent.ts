@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripProvider } from '../../models/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import { type BinaryOptions, runCliAgent } from './cli-run.js';
-import { type AgentEnvOptions, agentEnv, bareModel, normalizeOllamaHost } from './env.js';
+import { type AgentEnvOptions, agentEnv, normalizeOllamaHost } from './env.js';
 import { lastLine, tailOf } from './outcome.js';
 
 export interface AiderAgentOptions extends AgentEnvOptions, BinaryOptions {
@@ -47,7 +48,7 @@ export class AiderAgent implements Agent {
         writable: [state],
         args: [
           '--model',
-          `ollama_chat/${bareModel(input.model)}`,
+          `ollama_chat/${stripProvider(input.model)}`,
           '--message-file',
           messageFile,
           '--yes-always',

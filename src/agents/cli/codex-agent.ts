@@ -1,7 +1,8 @@
 import { TpError } from '../../errors/index.js';
+import { stripProvider } from '../../models/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import { type BinaryOptions, runCliAgent, safePositional } from './cli-run.js';
-import { type AgentEnvOptions, agentEnv, bareModel, normalizeOllamaHost } from './env.js';
+import { type AgentEnvOptions, agentEnv, normalizeOllamaHost } from './env.js';
 import { lastLine, tailOf } from './outcome.js';
 import { looksTransient } from './transient.js';
 
@@ -70,7 +71,7 @@ export class CodexAgent implements Agent {
   constructor(private readonly opts: CodexAgentOptions) {}
 
   async run(input: AgentRunInput): Promise<AgentResult> {
-    const model = bareModel(input.model);
+    const model = stripProvider(input.model);
     const prompt = input.followUp ? `${input.prompt}\n\n## Follow-up\n\n${input.followUp}` : input.prompt;
     let stdout = '';
     const { res, failure } = await runCliAgent(input, {

@@ -1,3 +1,4 @@
+import { stripProvider } from '../../models/index.js';
 import { buildChildEnv } from '../../sandbox/index.js';
 import type { AgentRunInput } from '../types.js';
 
@@ -10,11 +11,6 @@ export function normalizeOllamaHost(host: string): string {
   if (!hadScheme && u.port === '') u.port = '11434';
   if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
   return u.toString().replace(/\/+$/, '');
-}
-
-/** `ollama/qwen2.5-coder:7b` → `qwen2.5-coder:7b`; agents add their own provider prefix. */
-export function bareModel(model: string): string {
-  return model.replace(/^ollama(_chat)?\//, '');
 }
 
 /** Linux refuses to start a program when one env string exceeds 128 KiB (E2BIG). */
@@ -60,7 +56,7 @@ export function agentEnv(
       TP_TASK_ID: input.task.id,
       TP_TASK_FILE: input.taskFile,
       TP_PROMPT_FILE: input.promptFile,
-      TP_MODEL: bareModel(input.model),
+      TP_MODEL: stripProvider(input.model),
       TP_WORKDIR: input.workdir,
       TP_FOLLOW_UP: input.followUp === undefined ? undefined : capForEnv(input.followUp),
       OLLAMA_HOST: input.ollamaHost,

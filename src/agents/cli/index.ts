@@ -5,7 +5,6 @@ export { CommandAgent, type CommandAgentOptions } from './command-agent.js';
 export {
   type AgentEnvOptions,
   agentEnv,
-  bareModel,
   commandEnv,
   NON_INTERACTIVE_ENV,
   normalizeOllamaHost,

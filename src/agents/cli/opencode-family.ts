@@ -1,7 +1,8 @@
 import { TpError } from '../../errors/index.js';
+import { stripProvider } from '../../models/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import { type BinaryOptions, runCliAgent, safePositional } from './cli-run.js';
-import { type AgentEnvOptions, agentEnv, bareModel, normalizeOllamaHost } from './env.js';
+import { type AgentEnvOptions, agentEnv, normalizeOllamaHost } from './env.js';
 import { type AgentErrorEvent, JsonEventParser, type JsonEventSummary } from './json-events.js';
 import { tailOf } from './outcome.js';
 import { looksTransient } from './transient.js';
@@ -135,7 +136,7 @@ function eventFailure(
       retryable: false,
       taskId: input.task.id,
       details,
-      hint: `Pull the model on the Ollama host (\`ollama pull ${bareModel(input.model)}\`) or choose another.`,
+      hint: `Pull the model on the Ollama host (\`ollama pull ${stripProvider(input.model)}\`) or choose another.`,
     });
   }
   const transient =
@@ -177,7 +178,7 @@ export class OpencodeFamilyAgent implements Agent {
   }
 
   async run(input: AgentRunInput): Promise<AgentResult> {
-    const model = bareModel(input.model);
+    const model = stripProvider(input.model);
     const { message, attach } = runMessage(input);
     const parser = new JsonEventParser();
     const { res, failure } = await runCliAgent(input, {

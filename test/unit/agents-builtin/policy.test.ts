@@ -3,11 +3,11 @@ import {
   chooseMode,
   extractSymbols,
   isAllowed,
-  normaliseModelName,
   parseAllowList,
   planWindow,
   splitWords,
 } from '../../../src/agents/builtin/index.js';
+import { stripProvider } from '../../../src/models/index.js';
 
 describe('run_command allow-list', () => {
   const rules = parseAllowList(['npm test', 'git diff', 'npm run lint *', "node -e 'x y'"]);
@@ -65,8 +65,8 @@ describe('mode and window', () => {
     ).toBe(8_192);
   });
   it('accepts the ollama/ prefix', () => {
-    expect(normaliseModelName('ollama/deepseek-coder:6.7b')).toBe('deepseek-coder:6.7b');
-    expect(normaliseModelName('codellama')).toBe('codellama');
+    expect(stripProvider('ollama/deepseek-coder:6.7b')).toBe('deepseek-coder:6.7b');
+    expect(stripProvider('codellama')).toBe('codellama');
   });
 });
 

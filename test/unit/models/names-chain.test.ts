@@ -8,6 +8,7 @@ describe('model names', () => {
     ['deepseek-coder:latest', 'deepseek-coder:latest', 'deepseek-coder:latest'],
     ['qwen2.5-coder:7b', 'qwen2.5-coder:7b', 'qwen2.5-coder:7b'],
     ['  Ollama/codellama ', 'codellama', 'codellama:latest'],
+    ['ollama_chat/qwen2.5-coder:7b', 'qwen2.5-coder:7b', 'qwen2.5-coder:7b'],
     [
       'registry.local:5000/team/coder',
       'registry.local:5000/team/coder',
