@@ -1,3 +1,8 @@
+import type { PushAuth } from '../workspace/index.js';
+
+/** Push auth is a git concern (the workspace owns it); a forge only hands one out, so the contract names it here too. */
+export type { PushAuth };
+
 export interface PullRequest {
   number: number;
   url: string;
@@ -16,12 +21,6 @@ export interface OpenPullRequestInput {
   taskId: string;
   /** The repository the branch was pushed to (the local forge keeps PRs per repository). */
   remote?: string;
-}
-
-/** How `git push` authenticates against this forge; applied per command, never stored in .git/config. */
-export interface PushAuth {
-  /** Extra `http.extraHeader` value, e.g. `Authorization: token …`. */
-  header?: string;
 }
 
 /**

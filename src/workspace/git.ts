@@ -1,8 +1,16 @@
 import { execa } from 'execa';
 import { TpError } from '../errors/index.js';
-import type { PushAuth } from '../forges/types.js';
 import { buildChildEnv } from '../sandbox/index.js';
 import { redact } from '../secrets/index.js';
+
+/**
+ * How one git call authenticates against a remote (a forge's push auth); applied per command
+ * through the environment, never stored in .git/config or argv.
+ */
+export interface PushAuth {
+  /** Extra `http.extraHeader` value, e.g. `Authorization: token …`. */
+  header?: string;
+}
 
 export interface GitOptions {
   cwd: string;

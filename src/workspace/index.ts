@@ -3,6 +3,7 @@ export {
   type GitOptions,
   git,
   gitEnv,
+  type PushAuth,
   refuseOptionLike,
   SAFE_GIT_CONFIG,
 } from './git.js';

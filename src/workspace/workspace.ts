@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
-import type { PushAuth } from '../forges/types.js';
-import { type GitLog, git, refuseOptionLike } from './git.js';
+import { type GitLog, git, type PushAuth, refuseOptionLike } from './git.js';
 import { killProcessesUnder } from './orphans.js';
 import { type GitCall, type PreparedWorktree, WorktreeGit } from './worktree-git.js';
 

@@ -1,8 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
-import type { PushAuth } from '../forges/types.js';
-import { refuseOptionLike } from './git.js';
+import { type PushAuth, refuseOptionLike } from './git.js';
 import type { WorkspaceOptions } from './workspace.js';
 import { verifiedAdminDir } from './worktree-guard.js';
 

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { TpError } from '../../errors/index.js';
 import type { Store } from '../../store/index.js';
+import type { PushAuth } from '../../workspace/index.js';
 import { git, refuseOptionLike } from '../../workspace/index.js';
-import type { Forge, OpenPullRequestInput, PullRequest, PullRequestReview, PushAuth } from '../types.js';
+import type { Forge, OpenPullRequestInput, PullRequest, PullRequestReview } from '../types.js';
 
 export interface LocalForgeOptions {
   store: Store;
