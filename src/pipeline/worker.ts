@@ -1,4 +1,3 @@
-import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { TpError } from '../errors/index.js';
@@ -8,8 +7,10 @@ import type { Logger } from '../observability/index.js';
 import { type DependencyState, type QueueSet, type QueueStats, queuedSince } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
+import { waitUntilStable } from './file-stability.js';
 import { IntakeRejections } from './intake-rejections.js';
 import type { TaskProcessor } from './processor.js';
+import { SlaTimer } from './sla-timer.js';
 
 export interface WorkerOptions {
   /** Upper bound to wait for a file that does not parse yet (an editor still writing it). */
@@ -28,10 +29,6 @@ export interface WorkerDeps {
   logger: Logger;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Longest single SLA timer; a later raise re-arms it (setTimeout cannot wait past ~24 days). */
-const MAX_SLA_TIMER_MS = 3_600_000;
-
 /**
  * Intake and scheduling: watches for task files, validates them, queues them (by label or
  * priority into named queues, then by priority and dependencies), claims and runs up to each
@@ -49,8 +46,7 @@ export class Worker {
   private holding = false;
   private idleWaiters: Array<() => void> = [];
   private failures = 0;
-  /** Fires when the next SLA raise falls due; unref'd so it never keeps the process alive. */
-  private slaTimer: NodeJS.Timeout | undefined;
+  private readonly sla: SlaTimer;
   private readonly reject: IntakeRejections;
 
   constructor(
@@ -62,6 +58,7 @@ export class Worker {
       secrets: options.secrets,
       onFailed: () => this.failures++,
     });
+    this.sla = new SlaTimer(deps, () => this.schedule());
     // Completion happens elsewhere (webhook, `pr merge`, auto-merge); dependants may now run.
     deps.events.on('task.completed', (e) => this.notifyCompleted(e.taskId));
   }
@@ -137,7 +134,7 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.recheck.values()) clearTimeout(t);
-    clearTimeout(this.slaTimer);
+    this.sla.stop();
     await this.watcher?.close();
     this.abort.abort(new TpError('Shutting down.', { code: 'ABORTED', retryable: true }));
     await Promise.allSettled(this.running.values());
@@ -197,20 +194,12 @@ export class Worker {
   }
 
   private async inspectNow(file: string): Promise<void> {
-    // lstat: a symlink is judged as itself (and refused by read), never by its target.
-    const first = await lstat(file).catch(() => undefined);
-    if (!first) return;
-    let prev = first;
-    const deadline = Date.now() + this.options.watchDebounceMs;
-    // Only a regular file can still be being written; anything else is refused at once.
-    while (first.isFile()) {
-      await sleep(this.options.stabilityPollMs);
-      const cur = await lstat(file).catch(() => undefined);
-      if (!cur) return;
-      if (cur.size === prev.size && cur.mtimeMs === prev.mtimeMs) break;
-      if (Date.now() > deadline) break;
-      prev = cur;
-    }
+    const looked = await waitUntilStable(file, {
+      pollMs: this.options.stabilityPollMs,
+      maxWaitMs: this.options.watchDebounceMs,
+    });
+    if (!looked) return;
+    const { first, last: prev } = looked;
     const res = await this.deps.source.read(file);
     if (!res.ok) {
       const age = Date.now() - prev.mtimeMs;
@@ -254,49 +243,16 @@ export class Worker {
   }
 
   private schedule(): void {
-    if (!this.stopped) this.raisePastSla();
+    if (!this.stopped) this.sla.raisePastSla();
     while (!this.stopped && !this.holding) {
       // Each queue has its own slots: take() only looks at queues with one free.
       const item = this.deps.queues.take((d) => this.depState(d));
       if (!item) break;
       this.track(item.taskId, this.claimAndRun(item.file));
     }
-    this.armSlaTimer();
+    if (this.stopped) this.sla.stop();
+    else this.sla.arm();
     this.wake();
-  }
-
-  /** Raises queued tasks that waited past their SLA (one step per period), with an event and a log line. */
-  private raisePastSla(): void {
-    for (const b of this.deps.queues.checkSla(Date.now())) {
-      const minutes = Math.round(b.waitedMs / 60_000);
-      this.deps.logger.warn(
-        { taskId: b.taskId, queue: b.queue, from: b.from, to: b.to, waitedMs: b.waitedMs },
-        `task ${b.taskId} waited ${minutes} min in queue ${b.queue}, past the ${b.from} SLA: raised to ${b.to}`,
-      );
-      this.deps.events.emit('task.sla_breached', {
-        taskId: b.taskId,
-        file: path.basename(b.file),
-        from: b.from,
-        to: b.to,
-        waitedMs: b.waitedMs,
-      });
-    }
-  }
-
-  private armSlaTimer(): void {
-    clearTimeout(this.slaTimer);
-    this.slaTimer = undefined;
-    if (this.stopped) return;
-    const inMs = this.deps.queues.nextSlaCheckIn(Date.now());
-    if (inMs === undefined) return;
-    this.slaTimer = setTimeout(
-      () => {
-        this.slaTimer = undefined;
-        this.schedule();
-      },
-      Math.min(inMs, MAX_SLA_TIMER_MS),
-    );
-    this.slaTimer.unref();
   }
 
   private async claimAndRun(file: string): Promise<void> {
