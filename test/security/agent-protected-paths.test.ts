@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyEdits } from '../../src/agents/builtin/index.js';
-import { runTool, type ToolContext } from '../../src/agents/builtin/tools.js';
+import { runTool, type ToolContext } from '../../src/agents/builtin/tools/index.js';
 import { tempTree, toolContext } from '../unit/agents-builtin/helpers.js';
 
 /**

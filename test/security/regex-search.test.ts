@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runTool, type ToolContext } from '../../src/agents/builtin/tools.js';
+import { runTool, type ToolContext } from '../../src/agents/builtin/tools/index.js';
 import { tempTree, toolContext } from '../unit/agents-builtin/helpers.js';
 
 /**

@@ -11,7 +11,7 @@ import { type AgentMode, firstMessage, renderTask, systemPrompt } from './prompt
 import { estimateTokens, RepoIndex } from './repo-index.js';
 import { parseAllowList } from './run-command.js';
 import { Sandbox } from './sandbox.js';
-import { type ToolContext, toolSpecs } from './tools.js';
+import { type ToolContext, toolSpecs } from './tools/index.js';
 import { Turns } from './turns.js';
 
 export interface BuiltinAgentOptions {

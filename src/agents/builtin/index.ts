@@ -23,4 +23,4 @@ export { estimateTokens, extractSymbols, RepoIndex, type RepoIndexOptions } from
 export { isAllowed, parseAllowList, splitWords } from './run-command.js';
 export { Sandbox, SandboxError } from './sandbox.js';
 export { parseTextReply, TEXT_FORMAT_HELP } from './text-format.js';
-export { type ToolName, toolSpecs } from './tools.js';
+export { type ToolName, toolSpecs } from './tools/index.js';

@@ -3,7 +3,7 @@ import type { ChatMessage, ToolCallOut } from './chat-port.js';
 import { applyEdits } from './edits.js';
 import type { Sandbox } from './sandbox.js';
 import { parseTextReply, TEXT_FORMAT_HELP } from './text-format.js';
-import { runTool, type ToolContext } from './tools.js';
+import { runTool, type ToolContext } from './tools/index.js';
 
 export type TurnOutcome = 'continue' | 'fallback-to-text' | { summary: string };
 

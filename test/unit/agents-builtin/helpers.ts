@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RepoIndex, Sandbox } from '../../../src/agents/builtin/index.js';
-import type { ToolContext } from '../../../src/agents/builtin/tools.js';
+import type { ToolContext } from '../../../src/agents/builtin/tools/index.js';
 
 /** A fresh temp directory with a `repo/` worktree inside and room for "outside" files next to it. */
 export async function tempTree(): Promise<{ base: string; repo: string; cleanup: () => Promise<void> }> {
