@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runProcess } from '../src/agents/cli/index.js';
-import { createSandbox, projectHidePaths } from '../src/sandbox/index.js';
+import { createSandbox, projectHidePaths, runProcess } from '../src/sandbox/index.js';
 import { type BenchResult, round, summary } from './lib.js';
 
 const RUNS = 60;

@@ -1,5 +1,4 @@
-import { commandEnv, runProcess } from '../agents/cli/index.js';
-import type { ProcessSandbox } from '../sandbox/index.js';
+import { commandEnv, type ProcessSandbox, runProcess } from '../sandbox/index.js';
 import { redact } from '../secrets/index.js';
 
 export interface VerifyResult {

@@ -53,3 +53,24 @@ export function buildChildEnv(
   }
   return out;
 }
+
+/** Switches that keep any child's tools from paging, prompting or waiting on a terminal. */
+export const NON_INTERACTIVE_ENV: Readonly<Record<string, string>> = {
+  GIT_TERMINAL_PROMPT: '0',
+  PAGER: 'cat',
+  GIT_PAGER: 'cat',
+};
+
+/**
+ * The environment of a command the model chose (`run_command`) or of a verify command: the
+ * allow-listed base and `agent.env` names, nothing the agent type needs (no model host).
+ */
+export function commandEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  envNames: readonly string[] = [],
+): Record<string, string> {
+  return buildChildEnv(base, {
+    names: [...envNames, 'CI'],
+    set: { CI: base.CI ?? '1', ...NON_INTERACTIVE_ENV },
+  });
+}

@@ -1,5 +1,18 @@
-export { BASE_ENV_NAMES, buildChildEnv, type ChildEnvOptions } from './child-env.js';
+export {
+  BASE_ENV_NAMES,
+  buildChildEnv,
+  type ChildEnvOptions,
+  commandEnv,
+  NON_INTERACTIVE_ENV,
+} from './child-env.js';
 export { findExecutable, isExecutableFile } from './executable.js';
+export { OutputTail } from './output-tail.js';
+export {
+  type OutputStream,
+  type ProcessResult,
+  type RunProcessOptions,
+  runProcess,
+} from './process-runner.js';
 export {
   cacheFromGitFile,
   createSandbox,

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import type { ProcessSandbox, WrapOptions } from '../../sandbox/index.js';
 import { OutputTail } from './output-tail.js';
+import type { ProcessSandbox, WrapOptions } from './process-sandbox.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 

@@ -2,8 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runProcess } from '../../src/agents/cli/index.js';
-import { createSandbox } from '../../src/sandbox/index.js';
+import { createSandbox, runProcess } from '../../src/sandbox/index.js';
 
 /** Host processes whose command line contains `needle` (the sandbox hides them from inside, not from us). */
 function processesWith(needle: string): number[] {

@@ -1,7 +1,6 @@
 import { classify, TpError } from '../../errors/index.js';
 import { stripProvider } from '../../models/index.js';
-import type { ProcessSandbox } from '../../sandbox/index.js';
-import { commandEnv } from '../cli/index.js';
+import { commandEnv, type ProcessSandbox } from '../../sandbox/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import type { ChatMessage, ChatPort } from './chat-port.js';
 import { buildContext } from './context.js';

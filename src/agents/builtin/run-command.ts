@@ -1,5 +1,4 @@
-import type { ProcessSandbox } from '../../sandbox/index.js';
-import { runProcess } from '../cli/index.js';
+import { type ProcessSandbox, runProcess } from '../../sandbox/index.js';
 
 /**
  * One allow-list entry. `npm test` allows exactly `npm test`; `npm test *` (a trailing `*`)

@@ -1,10 +1,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TpError } from '../../errors/index.js';
-import type { ProcessSandbox } from '../../sandbox/index.js';
+import { type ProcessResult, type ProcessSandbox, runProcess } from '../../sandbox/index.js';
 import type { AgentRunInput } from '../types.js';
 import { processFailure } from './outcome.js';
-import { type ProcessResult, runProcess } from './process-runner.js';
 import { resolveBinary } from './resolve-binary.js';
 
 /** Where a CLI agent's binary comes from; shared by every named CLI agent's options. */

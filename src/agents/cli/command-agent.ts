@@ -1,9 +1,8 @@
-import type { ProcessSandbox } from '../../sandbox/index.js';
+import { type ProcessSandbox, runProcess } from '../../sandbox/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import { agentConfinement } from './cli-run.js';
 import { type AgentEnvOptions, agentEnv } from './env.js';
 import { lastLine, processFailure, tailOf } from './outcome.js';
-import { runProcess } from './process-runner.js';
 import { renderCommandTemplate } from './shell-template.js';
 
 export interface CommandAgentOptions extends AgentEnvOptions {

@@ -1,5 +1,5 @@
 import { stripProvider } from '../../models/index.js';
-import { buildChildEnv } from '../../sandbox/index.js';
+import { buildChildEnv, NON_INTERACTIVE_ENV } from '../../sandbox/index.js';
 import type { AgentRunInput } from '../types.js';
 
 /** `OLLAMA_HOST` may be `host:port` or `0.0.0.0`; tools want a full base URL without a trailing slash. */
@@ -31,13 +31,6 @@ export interface AgentEnvOptions {
   envNames?: readonly string[];
 }
 
-/** Switches that keep any child's tools from paging, prompting or waiting on a terminal. */
-export const NON_INTERACTIVE_ENV: Readonly<Record<string, string>> = {
-  GIT_TERMINAL_PROMPT: '0',
-  PAGER: 'cat',
-  GIT_PAGER: 'cat',
-};
-
 /**
  * A CLI agent's complete environment: the allow-listed base (PATH, HOME, locale, TP_*),
  * `agent.env` names, the documented `TP_*` set, the Ollama host, and `extra` (what this agent
@@ -64,19 +57,5 @@ export function agentEnv(
       ...NON_INTERACTIVE_ENV,
       ...extra,
     },
-  });
-}
-
-/**
- * The environment of a command the model chose (`run_command`) or of a verify command: the
- * allow-listed base and `agent.env` names, nothing the agent type needs (no model host).
- */
-export function commandEnv(
-  base: Readonly<Record<string, string | undefined>>,
-  envNames: readonly string[] = [],
-): Record<string, string> {
-  return buildChildEnv(base, {
-    names: [...envNames, 'CI'],
-    set: { CI: base.CI ?? '1', ...NON_INTERACTIVE_ENV },
   });
 }

@@ -5,8 +5,6 @@ export { CommandAgent, type CommandAgentOptions } from './command-agent.js';
 export {
   type AgentEnvOptions,
   agentEnv,
-  commandEnv,
-  NON_INTERACTIVE_ENV,
   normalizeOllamaHost,
 } from './env.js';
 export { type CliAgentOptions, type CliAgentType, createCliAgent, isCliAgentType } from './factory.js';
@@ -24,13 +22,6 @@ export {
   runMessage,
 } from './opencode-family.js';
 export { lastLine, type OutcomeContext, processFailure, tailOf } from './outcome.js';
-export { OutputTail } from './output-tail.js';
-export {
-  type OutputStream,
-  type ProcessResult,
-  type RunProcessOptions,
-  runProcess,
-} from './process-runner.js';
 export { packageBinDirs, type ResolveBinaryOptions, resolveBinary } from './resolve-binary.js';
 export { renderCommandTemplate, shellQuote, type TemplateVars } from './shell-template.js';
 export { looksTransient } from './transient.js';

@@ -1,5 +1,5 @@
 import { TpError } from '../../errors/index.js';
-import type { ProcessResult } from './process-runner.js';
+import type { ProcessResult } from '../../sandbox/index.js';
 import { looksTransient } from './transient.js';
 
 /** Bytes of output carried in errors and results: enough for a stack trace, small for a log. */

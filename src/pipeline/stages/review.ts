@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { commandEnv, runProcess } from '../../agents/cli/index.js';
 import { classify, TpError } from '../../errors/index.js';
 import {
   type AuditOutcome,
@@ -14,7 +13,7 @@ import {
   runDependencyAudit,
   severityLine,
 } from '../../review/index.js';
-import { isWithin } from '../../sandbox/index.js';
+import { commandEnv, isWithin, runProcess } from '../../sandbox/index.js';
 import { redact } from '../../secrets/index.js';
 import { changedFiles } from '../check-files.js';
 import type { RunContext } from '../run-context.js';

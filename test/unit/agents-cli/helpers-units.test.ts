@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   agentEnv,
-  commandEnv,
   JsonEventParser,
   looksTransient,
   normalizeOllamaHost,
-  OutputTail,
   packageBinDirs,
   parseCodexEvents,
   resolveBinary,
 } from '../../../src/agents/cli/index.js';
+import { commandEnv, OutputTail } from '../../../src/sandbox/index.js';
 import { makeInput } from './helpers.js';
 
 describe('normalizeOllamaHost', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runProcess } from '../../../src/agents/cli/index.js';
+import { runProcess } from '../../../src/sandbox/index.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/agents');
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
