@@ -1,2 +1,2 @@
 export { type ClassifyStatusOptions, classify, classifyStatus, type StatusDomain } from './classify.js';
-export { type ErrorCode, TpError, type TpErrorOptions } from './tp-error.js';
+export { type ErrorCode, TpError, type TpErrorDetails, type TpErrorOptions } from './tp-error.js';

@@ -45,6 +45,22 @@ export type ErrorCode =
 
 const marker = Symbol.for('ticket-processor.error');
 
+/**
+ * Machine-readable detail of a failure. The fields read across domains are typed here, so
+ * readers need no casts; anything else (paths, hosts, phases) stays free-form.
+ */
+export interface TpErrorDetails {
+  /** HTTP status of the upstream answer. */
+  status?: number;
+  /** Server's wait hint (Retry-After, rate-limit reset); retries stretch to it. */
+  retryAfterMs?: number;
+  /** Last lines of the agent's output, for error.json and the log. */
+  outputTail?: string;
+  /** Exit code of a child process; null when a signal ended it. */
+  exitCode?: number | null;
+  [key: string]: unknown;
+}
+
 export interface TpErrorOptions {
   code: ErrorCode;
   retryable?: boolean;
@@ -54,7 +70,7 @@ export interface TpErrorOptions {
   taskId?: string;
   cause?: unknown;
   /** Extra machine-readable detail (HTTP status, exit code, …). */
-  details?: Record<string, unknown>;
+  details?: TpErrorDetails;
 }
 
 export class TpError extends Error {
@@ -63,7 +79,7 @@ export class TpError extends Error {
   readonly retryable: boolean;
   readonly hint: string | undefined;
   readonly taskId: string | undefined;
-  readonly details: Record<string, unknown>;
+  readonly details: TpErrorDetails;
 
   constructor(message: string, options: TpErrorOptions) {
     super(message, { cause: options.cause });
