@@ -66,6 +66,7 @@ export function createForge(input: ForgeFactoryInput): Forge {
           ...base,
           namePattern: config.taskIdFormat.pattern,
           recordedRepos: (prNumber) => recordedRepos(input.store, prNumber),
+          sequential: config.processing.concurrency === 1,
         });
       }
       return new GiteaForge({

@@ -26,6 +26,11 @@ export interface GiteaPerTaskForgeOptions extends Omit<GiteaForgeOptions, 'repo'
    * this process did not open itself (after a restart).
    */
   recordedRepos?: (prNumber: number) => string[];
+  /**
+   * Tasks run one at a time (`processing.concurrency: 1`): the review and the auto-merge that
+   * follow a PR's opening then belong to the PR opened last under that number.
+   */
+  sequential?: boolean;
 }
 
 /** A forge whose repository depends on the task: see `repositoryFor`. */
@@ -51,7 +56,8 @@ export function perTaskRepoName(pattern: string, taskId: string): string {
  * name only a PR number are routed to the repository that PR was opened in. Every task
  * repository's first PR is #1, so a number that two open task PRs share is refused
  * (`FORGE_CONFLICT`) rather than guessed: merging or commenting on the wrong PR is worse
- * than leaving one for a person.
+ * than leaving one for a person. With tasks run one at a time (`sequential`), the review and
+ * auto-merge of a run go to the PR it opened last.
  */
 export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
   readonly type = 'gitea';
@@ -59,6 +65,8 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
   private readonly remotes = new Map<string, string>();
   /** PR number → repositories with an open PR of that number, opened or found by this process. */
   private readonly opened = new Map<number, Set<string>>();
+  /** PR number → the repository whose PR of that number was opened or found last. */
+  private readonly latest = new Map<number, string>();
   private readonly nameRe: RegExp;
   private readonly base: Omit<GiteaForgeOptions, 'repo' | 'createRepo'>;
 
@@ -73,7 +81,7 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
       .split('{id}', 2)
       .map((s) => s.replace(/[^A-Za-z0-9_.-]/g, '-'));
     this.nameRe = new RegExp(`^${escapeRe(before ?? '')}[A-Za-z0-9_.-]+${escapeRe(after ?? '')}$`, 'i');
-    const { namePattern: _p, recordedRepos: _r, ...base } = options;
+    const { namePattern: _p, recordedRepos: _r, sequential: _s, ...base } = options;
     this.base = base;
     // Constructing one checks the token the same way a single-repository forge does.
     new GiteaForge({ ...base, repo: 'token-check' });
@@ -130,11 +138,11 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
   }
 
   async addReview(prNumber: number, review: PullRequestReview): Promise<void> {
-    await this.forgeFor(this.repoOf(prNumber)).addReview(prNumber, review);
+    await this.forgeFor(this.repoOf(prNumber, true)).addReview(prNumber, review);
   }
 
   async merge(prNumber: number): Promise<PullRequest> {
-    const name = this.repoOf(prNumber);
+    const name = this.repoOf(prNumber, true);
     const pr = await this.forgeFor(name).merge(prNumber);
     if (pr.state !== 'open') this.opened.get(prNumber)?.delete(name);
     return pr;
@@ -175,9 +183,13 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
     const set = this.opened.get(prNumber) ?? new Set<string>();
     set.add(name);
     this.opened.set(prNumber, set);
+    this.latest.set(prNumber, name);
   }
 
-  private repoOf(prNumber: number): string {
+  /** `afterOpen`: a call that follows the PR's opening in the same run (review, auto-merge). */
+  private repoOf(prNumber: number, afterOpen = false): string {
+    const last = this.latest.get(prNumber);
+    if (afterOpen && this.options.sequential && last) return last;
     const here = [...(this.opened.get(prNumber) ?? [])];
     const candidates = here.length > 0 ? here : [...new Set(this.options.recordedRepos?.(prNumber) ?? [])];
     if (candidates.length === 1) return candidates[0]!;

@@ -25,8 +25,9 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
     await git?.close();
   });
 
-  const forge = (recorded: Record<number, string[]> = {}) =>
+  const forge = (recorded: Record<number, string[]> = {}, sequential = false) =>
     new GiteaPerTaskForge({
+      sequential,
       baseUrl: gitea.url,
       token: TOKEN,
       owner: ORG,
@@ -104,6 +105,28 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
     expect(gitea.state.prs.find((p) => p.repo === 'task-32')?.merged).toBe(true);
     expect(gitea.state.prs.find((p) => p.repo === 'task-31')?.merged).toBe(false);
     await expect(forge().merge(7)).rejects.toMatchObject({ code: 'FORGE_NOT_FOUND' });
+  });
+
+  it('one task at a time: review and merge go to the PR opened last, a comment still refuses to guess', async () => {
+    const f = forge({}, true);
+    for (const id of ['51', '52']) {
+      const remote = await f.repositoryFor(id);
+      await seedMain(git.repoPath(ORG, `task-${id}`));
+      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
+      await f.openPullRequest({
+        title: `[Task ${id}] x`,
+        body: 'b',
+        head: `task-${id}`,
+        base: 'main',
+        labels: [],
+        taskId: id,
+        remote,
+      });
+    }
+    await expect(f.comment(1, 'hi')).rejects.toMatchObject({ code: 'FORGE_CONFLICT' });
+    expect((await f.merge(1)).state).toBe('merged');
+    expect(gitea.state.prs.find((p) => p.repo === 'task-52')?.merged).toBe(true);
+    expect(gitea.state.prs.find((p) => p.repo === 'task-51')?.merged).toBe(false);
   });
 
   it('asks the permission in the repository the comment event names', async () => {
