@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripProvider } from '../../models/index.js';
@@ -27,14 +27,10 @@ export class AiderAgent implements Agent {
 
   async run(input: AgentRunInput): Promise<AgentResult> {
     // Aider writes its chat/input history into the repo by default; a private temp dir keeps
-    // the worktree clean and also holds the combined prompt when there is a follow-up.
+    // the worktree clean. The prompt file already holds any follow-up (pipeline/prompt.ts).
     const state = await mkdtemp(join(tmpdir(), 'tp-aider-'));
     try {
-      let messageFile = input.promptFile;
-      if (input.followUp) {
-        messageFile = join(state, 'message.md');
-        await writeFile(messageFile, `${input.prompt}\n\n## Follow-up\n\n${input.followUp}\n`);
-      }
+      const messageFile = input.promptFile;
       const { res, failure } = await runCliAgent(input, {
         ...this.opts,
         agent: this.name,

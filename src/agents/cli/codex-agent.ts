@@ -72,7 +72,8 @@ export class CodexAgent implements Agent {
 
   async run(input: AgentRunInput): Promise<AgentResult> {
     const model = stripProvider(input.model);
-    const prompt = input.followUp ? `${input.prompt}\n\n## Follow-up\n\n${input.followUp}` : input.prompt;
+    // The prompt already holds any follow-up (pipeline/prompt.ts); appending it again doubled it.
+    const prompt = input.prompt;
     let stdout = '';
     const { res, failure } = await runCliAgent(input, {
       ...this.opts,

@@ -106,20 +106,19 @@ export function headlessEnv(flavor: OpencodeFlavor, opts: OpencodeFamilyOptions)
   return env;
 }
 
-/** The message passed to `run`: the prompt plus any follow-up, never mistaken for a flag. */
+/**
+ * The message passed to `run`, never mistaken for a flag. The prompt already holds any
+ * follow-up (pipeline/prompt.ts owns that text); a prompt too long for one argument goes as
+ * the attached prompt file, which holds the same text.
+ */
 export function runMessage(input: AgentRunInput): { message: string; attach: boolean } {
-  const followUp = input.followUp ? `\n\n## Follow-up\n\n${input.followUp}` : '';
-  const full = `${input.prompt}${followUp}`;
-  if (Buffer.byteLength(full) <= MAX_INLINE_PROMPT_BYTES) {
-    return { message: safePositional(full), attach: false };
+  if (Buffer.byteLength(input.prompt) <= MAX_INLINE_PROMPT_BYTES) {
+    return { message: safePositional(input.prompt), attach: false };
   }
-  const intro = 'Carry out the task described in the attached file. Work only in the current directory.';
-  // Verify output can be long too; its end (the failures) is what matters.
-  const tail =
-    followUp.length > MAX_INLINE_PROMPT_BYTES / 2
-      ? `…${followUp.slice(-MAX_INLINE_PROMPT_BYTES / 2)}`
-      : followUp;
-  return { message: `${intro}${tail}`, attach: true };
+  return {
+    message: 'Carry out the task described in the attached file. Work only in the current directory.',
+    attach: true,
+  };
 }
 
 function eventFailure(

@@ -10,7 +10,8 @@ import {
   OpenCodeAgent,
 } from '../../../src/agents/cli/index.js';
 import { TpError } from '../../../src/errors/index.js';
-import { makeInput } from './helpers.js';
+import { buildPrompt } from '../../../src/pipeline/prompt.js';
+import { makeInput, makeTask } from './helpers.js';
 
 const STAND_INS = resolve(import.meta.dirname, '../../fixtures/agents/stand-ins');
 /** The stand-ins' own switches pass only when listed, as `agent.env` names them for real agents. */
@@ -127,13 +128,16 @@ describe('CLI agents with stand-in binaries', () => {
     });
   });
 
-  it('kilo: a prompt starting with a dash is not taken for a flag; a follow-up is appended', async () => {
+  it('kilo: a prompt starting with a dash is not taken for a flag; the follow-up is sent once', async () => {
     const agent = new KiloAgent({ env: baseEnv, envNames });
-    await agent.run(makeInput(work, { prompt: '--help me', followUp: 'npm test failed: 1 failing' }));
+    const followUp = 'npm test failed: 1 failing';
+    // As in the pipeline: the prompt (pipeline/prompt.ts) already holds the follow-up.
+    const prompt = `--help me\n<<<FOLLOWUP\n${followUp}\nFOLLOWUP>>>`;
+    await agent.run(makeInput(work, { prompt, followUp }));
     // The stand-in logs one `ARG` line per argument; this one spans several lines.
-    expect(readFileSync(log, 'utf8')).toContain(
-      'ARG Task: --help me\n\n## Follow-up\n\nnpm test failed: 1 failing\nENV ',
-    );
+    const args = readFileSync(log, 'utf8').split('\nENV ')[0]!;
+    expect(args).toContain(`ARG Task: ${prompt}`);
+    expect(args.split(followUp)).toHaveLength(2);
   });
 
   it('kilo: a missing binary names the install command', async () => {
@@ -188,12 +192,16 @@ describe('CLI agents with stand-in binaries', () => {
     expect(readdirSync(work)).toEqual(['AIDER_RAN.txt']);
   });
 
-  it('aider: a follow-up is sent in a combined message file', async () => {
+  it('aider: the prompt file, which holds the follow-up, is the message, with the follow-up once', async () => {
     const agent = new AiderAgent({ env: baseEnv, envNames });
-    await agent.run(makeInput(work, { promptFile: join(root, 'prompt.md'), followUp: 'lint failed' }));
+    const prompt = buildPrompt(makeTask(), 'lint failed');
+    writeFileSync(join(root, 'prompt.md'), prompt);
+    await agent.run(
+      makeInput(work, { promptFile: join(root, 'prompt.md'), prompt, followUp: 'lint failed' }),
+    );
     const ran = readFileSync(join(work, 'AIDER_RAN.txt'), 'utf8');
-    expect(ran).toContain('Create hello.txt');
-    expect(ran).toContain('## Follow-up\n\nlint failed');
+    expect(ran).toContain('<<<FOLLOWUP\nlint failed\nFOLLOWUP>>>');
+    expect(ran.split('lint failed')).toHaveLength(2);
   });
 
   it('aider through the command template works the same way', async () => {

@@ -28,12 +28,15 @@ describe('CLI agents in the sandbox (real bwrap)', () => {
 
   it('aider reads its prompt file and writes its history into its private state folder', async () => {
     const agent = new AiderAgent({ env, sandbox });
+    // As in the pipeline: the prompt file already holds the follow-up (pipeline/prompt.ts).
+    writeFileSync(join(root, 'prompt.md'), 'Create edited.txt\n<<<FOLLOWUP\nlint failed\nFOLLOWUP>>>\n');
     const res = await agent.run(
       makeInput(work, { promptFile: join(root, 'prompt.md'), followUp: 'lint failed' }),
     );
     expect(res.summary).toContain('Applied edit to AIDER_RAN.txt');
     const ran = readFileSync(join(work, 'AIDER_RAN.txt'), 'utf8');
-    expect(ran).toContain('## Follow-up\n\nlint failed');
+    expect(ran).toContain('<<<FOLLOWUP\nlint failed\nFOLLOWUP>>>');
+    expect(ran.split('lint failed')).toHaveLength(2);
     expect(readdirSync(work)).toEqual(['AIDER_RAN.txt']);
   });
 
