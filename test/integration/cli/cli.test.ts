@@ -119,5 +119,6 @@ describe('ticket-processor CLI (subprocess)', () => {
     expect(merge.code).toBe(0);
     expect(folderContents(root).completed).toEqual(['task-1 - Works.md']);
     expect(gitOut(['show', 'main:file-1.txt'], remote)).toBe('change 1');
-  });
+    // Six CLI processes in a row: ~7 s on an idle 2-core machine, several times that under load.
+  }, 120_000);
 });
