@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Registry } from 'prom-client';
 import { type Agent, createAgent } from './agents/index.js';
 import type { LoadedConfig } from './config/index.js';
 import { secretValues } from './config/index.js';
@@ -23,9 +24,11 @@ import {
 } from './models/index.js';
 import { DefaultModelSelector } from './models/selection/index.js';
 import { attachEventLog } from './observability/event-log.js';
-import { LogHub, logDirectory } from './observability/index.js';
+import { createMetrics, LogHub, logDirectory } from './observability/index.js';
+import type { CompletionDeps } from './pipeline/completion.js';
 import { FollowUps } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
+import type { RecoveryDeps } from './pipeline/recovery.js';
 import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
 import { createTargetResolver, remoteFromConfig } from './pipeline/target.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
@@ -72,6 +75,12 @@ export interface App {
   startFollowUp(taskId: string, prNumber: number, instructions: string, author: string): Promise<boolean>;
   /** Settles when every follow-up run started so far has finished (tests, shutdown). */
   followUpsIdle(): Promise<void>;
+  /** What completing, rejecting and failing a task need (webhooks, `pr merge`, the API): built once here. */
+  completion: CompletionDeps;
+  /** What `retry-failed` and `recovery.autoRetry` need, with `recovery.maxRetries`. */
+  recovery: RecoveryDeps;
+  /** Prometheus registry fed by the event bus (`/metrics`); counts from when the app was built. */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -239,20 +248,18 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     options.runner ??
     (options.agent || commandOnly ? undefined : router) ??
     new SimpleAttemptRunner({ host: config.ollama.host, retry, onAttemptFailed });
+  const completion: CompletionDeps = { source, store, events, secrets };
   const deps: PipelineDeps = {
     config,
-    source,
-    store,
+    ...completion,
     workspace,
     forge,
     agent,
     runner,
-    events,
     logger: logs.get('processor'),
     targetFor,
     promptDir,
     sandbox,
-    secrets,
     env,
     // Without a router (command agents) `speed` and `auto` have no host health and order by timings only.
     selector: new DefaultModelSelector({ config, store, hosts: router }),
@@ -301,6 +308,9 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     warmUp,
     responseCache,
     sandbox,
+    completion,
+    recovery: { ...completion, maxRetries: config.recovery.maxRetries },
+    metrics: createMetrics(events, { counts: () => source.counts() }),
     startFollowUp: (...args) => followUps.start(...args),
     followUpsIdle: () => followUps.idle(),
     async close() {
