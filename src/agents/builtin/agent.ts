@@ -5,7 +5,7 @@ import type { Agent, AgentResult, AgentRunInput } from '../types.js';
 import type { ChatMessage, ChatPort } from './chat-port.js';
 import { buildContext } from './context.js';
 import { chooseMode, fitHistory, messagesTokens, planWindow } from './conversation.js';
-import { ollamaChatPort } from './ollama-port.js';
+import { modelClientPortFactory } from './model-client-port.js';
 import { type AgentMode, firstMessage, renderTask, systemPrompt } from './prompt.js';
 import { estimateTokens, RepoIndex } from './repo-index.js';
 import { parseAllowList } from './run-command.js';
@@ -14,7 +14,7 @@ import { type ToolContext, toolSpecs } from './tools/index.js';
 import { Turns } from './turns.js';
 
 export interface BuiltinAgentOptions {
-  /** The model server, or a factory called with the run's `ollamaHost`. Default: `ollamaChatPort(host)`. */
+  /** The model server, or a factory called with the run's `ollamaHost`. Default: the models domain's Ollama client with `DEFAULT_PORT_TIMEOUTS`. */
   port?: ChatPort | ((host: string) => ChatPort);
   /** `auto` picks from `/api/show` capabilities. Default `auto`. */
   mode?: 'auto' | AgentMode;
@@ -47,14 +47,24 @@ export interface BuiltinAgentOptions {
 }
 
 /** `agent.type: "builtin"`: a tool-calling (or text-edit) loop against Ollama, confined to the worktree. */
+/**
+ * Timeouts of the default port, for an agent built without one (the composition root always
+ * passes its own, from `ollama.timeout`): the same first-token and idle limits it uses.
+ */
+export const DEFAULT_PORT_TIMEOUTS = { firstTokenMs: 120_000, idleMs: 60_000, totalMs: 600_000 } as const;
+
 export class BuiltinAgent implements Agent {
   readonly name = 'builtin';
+  private defaultPorts: ((host: string) => ChatPort) | undefined;
 
   constructor(private readonly opts: BuiltinAgentOptions = {}) {}
 
   private portFor(host: string): ChatPort {
     const p = this.opts.port;
-    if (!p) return ollamaChatPort(host);
+    if (!p) {
+      this.defaultPorts ??= modelClientPortFactory({ timeouts: DEFAULT_PORT_TIMEOUTS });
+      return this.defaultPorts(host);
+    }
     return typeof p === 'function' ? p(host) : p;
   }
 

@@ -17,7 +17,6 @@ export {
   modelClientChatPort,
   modelClientPortFactory,
 } from './model-client-port.js';
-export { ollamaChatPort } from './ollama-port.js';
 export { type AgentMode, renderTask, systemPrompt } from './prompt.js';
 export { estimateTokens, extractSymbols, RepoIndex, type RepoIndexOptions } from './repo-index.js';
 export { isAllowed, parseAllowList, splitWords } from './run-command.js';
