@@ -1,6 +1,6 @@
 import { reviewReport } from '../review/index.js';
-import type { Task } from '../tasks/types.js';
 import { redact } from '../secrets/index.js';
+import type { Task } from '../tasks/types.js';
 import { changedFiles } from './check-files.js';
 import { checksReport } from './pr-body.js';
 import { createRunContext, type RunContext, runStages } from './run-context.js';
