@@ -24,8 +24,13 @@ type Match = { taskId: string } | { ignored: string };
  * in the title or branch (`hint`) counts only for a task whose run recorded no pull request,
  * because anyone who can open a pull request can also title it "[Task 2]".
  */
-export function matchTask(store: Store, prNumber: number, hint: string | undefined): Match {
-  const owner = store.findRunByPullRequest(prNumber);
+export function matchTask(
+  store: Store,
+  prNumber: number,
+  hint: string | undefined,
+  repository?: string,
+): Match {
+  const owner = store.findRunByPullRequest(prNumber, repository);
   if (owner) return { taskId: owner.taskId };
   if (!hint) return { ignored: 'no task id in the PR title or branch' };
   const recorded = store.getRun(hint)?.prNumber;
@@ -53,7 +58,7 @@ export async function handleForgeEvent(
   if (event.repository !== undefined && !deps.forge.isOwnRepository(event.repository)) {
     return { status: 'ignored', message: 'event for another repository than the configured one' };
   }
-  const match = matchTask(deps.store, event.prNumber, hint);
+  const match = matchTask(deps.store, event.prNumber, hint, event.repository);
   if ('ignored' in match) return { status: 'ignored', message: match.ignored };
   const { taskId } = match;
   if (event.kind === 'pr.merged') {

@@ -80,10 +80,22 @@ export class SqliteStore implements Store {
     return r ? toRun(r) : undefined;
   }
 
-  findRunByPullRequest(prNumber: number): RunRecord | undefined {
-    const r = this.db
-      .prepare('SELECT * FROM runs WHERE pr_number = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
-      .get(prNumber) as Row | undefined;
+  findRunByPullRequest(prNumber: number, repository?: string): RunRecord | undefined {
+    // With per-task repositories every repository has its own PR #1: the PR URL names the
+    // repository. A run without a URL (none recorded) cannot be told apart, so it still matches.
+    const r = (
+      repository
+        ? this.db
+            .prepare(
+              `SELECT * FROM runs WHERE pr_number = ?
+                 AND (pr_url IS NULL OR lower(pr_url) LIKE '%/' || lower(?) || '/%')
+               ORDER BY pr_url IS NULL, updated_at DESC, rowid DESC LIMIT 1`,
+            )
+            .get(prNumber, repository)
+        : this.db
+            .prepare('SELECT * FROM runs WHERE pr_number = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
+            .get(prNumber)
+    ) as Row | undefined;
     return r ? toRun(r) : undefined;
   }
 

@@ -83,7 +83,8 @@ export interface ModelOutcomeStats {
 export interface Store {
   getRun(taskId: string): RunRecord | undefined;
   /** The run that recorded pull request `prNumber` (the latest, should two have). */
-  findRunByPullRequest(prNumber: number): RunRecord | undefined;
+  /** With `repository` (`owner/name` or a GitLab project path), only runs whose PR URL is in that repository. */
+  findRunByPullRequest(prNumber: number, repository?: string): RunRecord | undefined;
   listRuns(state?: RunState): RunRecord[];
   upsertRun(run: Partial<RunRecord> & Pick<RunRecord, 'taskId'>): RunRecord;
   addAttempt(a: AttemptRecord): void;

@@ -45,3 +45,25 @@ describe('store: review comments, response cache, model outcomes', () => {
     store.close();
   });
 });
+
+describe('store: a pull request number in several repositories', () => {
+  it('finds the run of the repository the event names (per-task repositories all start at #1)', () => {
+    const store = new SqliteStore(':memory:');
+    const run = (taskId: string, url: string) =>
+      store.upsertRun({
+        taskId,
+        file: `task-${taskId}.md`,
+        format: 'folders',
+        state: 'review',
+        prNumber: 1,
+        prUrl: url,
+      });
+    run('5', 'http://gitea.test/org/task-5/pulls/1');
+    run('6', 'http://gitea.test/org/task-6/pulls/1');
+    expect(store.findRunByPullRequest(1, 'org/task-5')?.taskId).toBe('5');
+    expect(store.findRunByPullRequest(1, 'ORG/Task-6')?.taskId).toBe('6');
+    expect(store.findRunByPullRequest(1, 'org/task-7')).toBeUndefined();
+    expect(store.findRunByPullRequest(1)?.taskId).toBe('6');
+    store.close();
+  });
+});
