@@ -53,7 +53,7 @@ export async function demoCommand(
     const pr1 = app.store.listPullRequests().find((p) => p.taskId === '1');
     if (pr1) {
       await app.forge.merge(pr1.number);
-      await completeTask({ ...app }, '1', { prNumber: pr1.number, via: 'cli' });
+      await completeTask(app.completion, '1', { prNumber: pr1.number, via: 'cli' });
       await app.worker.idle();
     }
     const prs = app.store.listPullRequests();

@@ -159,8 +159,7 @@ export async function prCommand(
       await forge.merge(pr.number);
       io.out(`Merged #${pr.number} (${pr.head} → ${pr.base}).`);
       if (pr.taskId) {
-        const deps = { source: app.source, store: app.store, events: app.events, secrets: app.secrets };
-        const file = await completeTask(deps, pr.taskId, { prNumber: pr.number, via: 'cli' });
+        const file = await completeTask(app.completion, pr.taskId, { prNumber: pr.number, via: 'cli' });
         if (file) io.out(`Task ${pr.taskId} completed: ${file}`);
       }
       return 0;

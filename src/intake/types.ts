@@ -41,6 +41,8 @@ export interface FailureReport {
   line?: number | undefined;
   attempts: FailureAttempt[];
   outputTail?: string | undefined;
+  /** The original tool's name for the output: an alias of `outputTail` ("" when there was none). */
+  stderr?: string;
   findings?: FailureFinding[] | undefined;
 }
 

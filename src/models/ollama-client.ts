@@ -1,7 +1,7 @@
 import { Ollama, type Message as OllamaMessage, type Tool as OllamaTool } from 'ollama';
 import { TpError } from '../errors/index.js';
-import { classifyModelError } from './classify-model-error.js';
 import { redactUrl } from '../secrets/index.js';
+import { classifyModelError } from './classify-model-error.js';
 import { canonicalModel, stripProvider } from './names.js';
 import type {
   ChatMessage,

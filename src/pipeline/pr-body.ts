@@ -1,8 +1,8 @@
 import type { AgentResult } from '../agents/types.js';
 import type { FailureAttempt } from '../intake/types.js';
 import { type ReviewOutcome, reviewReport } from '../review/index.js';
-import type { Task } from '../tasks/types.js';
 import { redact } from '../secrets/index.js';
+import type { Task } from '../tasks/types.js';
 import { renderTemplate } from './template.js';
 
 export interface PrBodyInput {

@@ -90,7 +90,7 @@ export class TaskProcessor {
       stage: ctx.stage,
       model: ctx.model ?? attempts.at(-1)?.model,
       attempts,
-      outputTail: (error.details.outputTail as string | undefined) ?? ctx.agentResult?.outputTail,
+      outputTail: error.details.outputTail ?? ctx.agentResult?.outputTail,
       run: 'owned',
       event: { kind: 'failed', elapsedMs: Date.now() - ctx.started },
     });

@@ -1,5 +1,5 @@
-import { parseDiff } from './diff-parse.js';
 import { SECRET_RULES } from '../secrets/index.js';
+import { parseDiff } from './diff-parse.js';
 
 /** A likely secret in the lines a change adds. The value itself is never kept. */
 export interface SecretFinding {

@@ -146,4 +146,3 @@ export class GiteaApiClient {
     return new TpError(message, { code, retryable, details, hint });
   }
 }
-

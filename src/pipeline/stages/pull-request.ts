@@ -103,7 +103,7 @@ export async function finalizeReview(ctx: RunContext): Promise<void> {
  * merge is not a failed task either.
  */
 export async function autoMerge(ctx: RunContext): Promise<void> {
-  const { config, forge, logger, source, store, events, secrets } = ctx.deps;
+  const { config, forge, logger } = ctx.deps;
   const pr = ctx.pr;
   const taskId = ctx.task.id;
   if (!config.webhook.autoMergePR || !pr) return;
@@ -116,7 +116,7 @@ export async function autoMerge(ctx: RunContext): Promise<void> {
   }
   try {
     await forge.merge(pr.number);
-    await completeTask({ source, store, events, secrets }, taskId, {
+    await completeTask(ctx.deps, taskId, {
       prNumber: pr.number,
       prUrl: pr.url,
       via: 'auto',

@@ -1,8 +1,8 @@
 import type { Config } from '../../config/index.js';
 import { classify, TpError } from '../../errors/index.js';
 import type { ChatMessage, ChatRequest, ChatResult, ModelClient, ModelRouter } from '../../models/index.js';
-import type { Task } from '../../tasks/types.js';
 import { redact, redactLikelySecrets } from '../../secrets/index.js';
+import type { Task } from '../../tasks/types.js';
 import { chunkDiff, type DiffSection, splitDiff } from './diff-chunks.js';
 import { repairMessage, reviewMessages, systemPrompt, taskText } from './prompt.js';
 import {
