@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tmpDir } from '../../helpers/project.js';
 
-const ORIGINAL = path.resolve('../shared/reference/original');
+const ORIGINAL = path.resolve('test/fixtures/original-install');
 const TOKEN = 'f3a9c0ffee5eed1234567890abcdef0123456789';
 const HOOK_SECRET = 'hook-secret-that-must-not-leak';
 

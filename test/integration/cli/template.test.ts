@@ -102,7 +102,7 @@ describe('create-from-template', () => {
   });
 
   it("fills the original tool's own template, keeping its fields and renaming its heading", () => {
-    const original = readFileSync(path.resolve('../shared/reference/original/task-template.md'), 'utf8');
+    const original = readFileSync(path.resolve('test/fixtures/original-install/task-template.md'), 'utf8');
     const text = fillTemplate(original, 'Rate-limit the API', '2026-02-03T04:05:06.000Z', 'task-template.md');
     expect(text).toMatch(/^title: Rate-limit the API$/m);
     expect(text).toMatch(/^createdAt: 2026-02-03T04:05:06.000Z$/m);

@@ -16,7 +16,7 @@ import { refSha, scanTree, seedMain, showFile, sqliteText } from '../e2e/support
  * smart-HTTP git server that insists on the token header.
  */
 
-const ORIGINAL = path.resolve('../shared/reference/original/config.json');
+const ORIGINAL = path.resolve('test/fixtures/original-install/config.json');
 const TOKEN = 'migration-token-4d2a9c7e1b5f8036';
 const HOOK_SECRET = 'migration-hook-secret-8e3b1f6a';
 const ORG = 'ticket-processor';

@@ -33,10 +33,9 @@ import { tmpDir } from '../../helpers/project.js';
  * and the short ALLOW_UNREAD list: keys accepted on purpose and read by nothing, each with why.
  */
 
-const ALLOW_UNREAD: Record<string, string> = {
-  'processing.moveDelay':
-    "Accepted for the original tool's config.json; documented as ignored (pickup waits for the file to be stable instead of sleeping).",
-};
+// Empty now: processing.moveDelay, the one key accepted for the original's config.json and
+// otherwise ignored, is read by `migrate`, which tells its users that it no longer delays pickup.
+const ALLOW_UNREAD: Record<string, string> = {};
 
 type Schema = z.core.$ZodType;
 interface Def {

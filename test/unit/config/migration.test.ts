@@ -10,7 +10,7 @@ import { tmpDir } from '../../helpers/project.js';
  * repository URL on the forge's host.
  */
 
-const ORIGINAL_CONFIG = path.resolve('../shared/reference/original/config.json');
+const ORIGINAL_CONFIG = path.resolve('test/fixtures/original-install/config.json');
 const GITEA_ENV =
   'GITEA_URL=https://git.example.org\nGITEA_TOKEN=tok-0123456789\nGITEA_ORG=ticket-processor\nGITEA_WEBHOOK_SECRET=hook-secret-x\n';
 
