@@ -1,10 +1,10 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyEdits } from '../../../src/agents/builtin/edits.js';
 import { Sandbox } from '../../../src/agents/builtin/sandbox.js';
 import { parseTextReply } from '../../../src/agents/builtin/text-format.js';
-import { tempTree } from './helpers.js';
+import { snapshot, tempTree } from './helpers.js';
 
 interface Case {
   name: string;
@@ -133,16 +133,6 @@ async function applyReply(root: string, reply: string): Promise<{ ok: boolean; e
   if (parsed.errors.length) return { ok: false, errors: parsed.errors };
   const res = await applyEdits(new Sandbox(root), parsed.edits);
   return res.ok ? { ok: true, errors: [] } : res;
-}
-
-async function snapshot(dir: string, prefix = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) Object.assign(out, await snapshot(dir, rel));
-    else out[rel] = await readFile(path.join(dir, rel), 'utf8');
-  }
-  return out;
 }
 
 describe('edit formats', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RepoIndex, Sandbox } from '../../../src/agents/builtin/index.js';
@@ -27,4 +27,15 @@ export function toolContext(repo: string, over: Partial<ToolContext> = {}): Tool
     changed: new Set(),
     ...over,
   };
+}
+
+/** Every file under `dir` (relative path → content): what an all-or-nothing check compares. */
+export async function snapshot(dir: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, await snapshot(dir, rel));
+    else out[rel] = await readFile(path.join(dir, rel), 'utf8');
+  }
+  return out;
 }

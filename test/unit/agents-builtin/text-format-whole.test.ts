@@ -1,11 +1,11 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyEdits } from '../../../src/agents/builtin/edits.js';
 import { Sandbox } from '../../../src/agents/builtin/sandbox.js';
 import { parseTextReply } from '../../../src/agents/builtin/text-format.js';
 import { looksLikePath } from '../../../src/agents/builtin/whole-file.js';
-import { tempTree } from './helpers.js';
+import { snapshot, tempTree } from './helpers.js';
 
 /*
  * The whole-file shapes small models produce without being asked for them (Aider's "whole"
@@ -133,16 +133,6 @@ async function applyReply(root: string, reply: string) {
   const parsed = parseTextReply(reply);
   if (parsed.errors.length) return { ok: false as const, errors: parsed.errors };
   return applyEdits(new Sandbox(root), parsed.edits);
-}
-
-async function snapshot(dir: string, prefix = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) Object.assign(out, await snapshot(dir, rel));
-    else out[rel] = await readFile(path.join(dir, rel), 'utf8');
-  }
-  return out;
 }
 
 describe('whole-file blocks keep the path checks and the all-or-nothing rule', () => {
