@@ -13,6 +13,7 @@ import {
 } from '../src/agents/builtin/index.js';
 import { firstMessage } from '../src/agents/builtin/prompt.js';
 import type { Task } from '../src/tasks/types.js';
+import { makeTask } from '../test/helpers/task.js';
 
 const FILES = 5_000;
 const RUNS = 7;
@@ -74,26 +75,16 @@ async function generateRepo(root: string): Promise<void> {
 }
 
 function task(): Task {
-  return {
+  return makeTask({
     id: '7',
     title: 'Round invoice totals to the currency precision',
-    status: undefined,
-    priority: 'medium',
     model: 'qwen2.5-coder:7b',
-    suggestedModels: [],
     description:
       'invoiceTotals in src/billing/invoice-totals.ts returns unrounded floats. Use currencyRounding so totals have two decimals.',
     acceptanceCriteria: ['invoiceTotals([{price: 0.1, qty: 3}]) === 0.3', 'existing callers keep working'],
     labels: ['billing', 'bug'],
-    dependencies: [],
     estimatedHours: 1,
-    assignee: undefined,
-    createdAt: undefined,
-    repo: undefined,
-    baseBranch: undefined,
-    body: '',
-    format: 'folders',
-  };
+  });
 }
 
 function pct(values: number[], p: number): number {
