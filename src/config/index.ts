@@ -7,5 +7,10 @@ export {
   secretValues,
   unknownKeys,
 } from './load.js';
-export { type Config, type ConfigInput, configSchema, RESERVED_SECTIONS } from './schema.js';
+export { type Config, type ConfigInput, configSchema } from './schema.js';
+export {
+  NOTIFICATION_EVENTS,
+  type NotificationEventName,
+  notificationChannelSchema,
+} from './schema-ops.js';
 export { REVIEW_CATEGORIES, SEVERITIES } from './schema-runs.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { TpError } from '../errors/index.js';
-import { type Config, configSchema, RESERVED_SECTIONS } from './schema.js';
+import { type Config, configSchema } from './schema.js';
 
 /** Secrets come from the environment only, never from config.json, and are redacted everywhere. */
 export interface Secrets {
@@ -126,13 +126,6 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const warnings = unknownKeys(input).map(
     (k) => `config: unknown key "${k}" ignored (check the spelling against docs/configuration.md).`,
   );
-  for (const name of RESERVED_SECTIONS) {
-    const value = input[name];
-    if (value && typeof value === 'object' && Object.keys(value).length > 0)
-      warnings.push(
-        `config: "${name}" is not built yet; its settings are ignored (remove the section to silence this).`,
-      );
-  }
   for (const [name, keys] of ENV_MAP) {
     const v = env[name];
     if (v) setIn(input, keys, v);

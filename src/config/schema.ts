@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { monitoringSchema, notificationsSchema } from './schema-ops.js';
 import { codeReviewSchema, modelSelectionSchema, performanceSchema, queueFields } from './schema-runs.js';
 
 /*
@@ -398,16 +399,6 @@ const sandboxSchema = z
   })
   .prefault({});
 
-/** Top-level sections accepted for forward compatibility and not built yet: setting one prints a warning. */
-export const RESERVED_SECTIONS = ['notifications', 'monitoring'] as const;
-
-/** A section from the original tool's improvement plan that nothing reads yet (see RESERVED_SECTIONS). */
-const reservedSection = (text: string) =>
-  z
-    .record(z.string(), z.unknown())
-    .default({})
-    .describe(`${text} Reserved: not built yet; a value set here is ignored, with a warning at start.`);
-
 export const configSchema = z.object({
   ollama: ollamaSchema,
   processing: processingSchema,
@@ -426,8 +417,8 @@ export const configSchema = z.object({
   recovery: recoverySchema,
   codeReview: codeReviewSchema,
   modelSelection: modelSelectionSchema,
-  notifications: reservedSection('Notification targets.'),
-  monitoring: reservedSection('Metrics and dashboard.'),
+  notifications: notificationsSchema,
+  monitoring: monitoringSchema,
   security: securitySchema,
   sandbox: sandboxSchema,
   performance: performanceSchema,

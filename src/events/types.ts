@@ -42,6 +42,15 @@ export interface TpEvents {
     prNumber: number | undefined;
     elapsedMs: number;
   };
+  /**
+   * The PR was opened with the `needs-attention` label (`codeReview.onCritical: hold` with
+   * counted findings open): a person must look before it may merge. (finalize stage)
+   */
+  'task.needs_attention': TaskEventBase & {
+    prUrl: string | undefined;
+    prNumber: number | undefined;
+    reason: string;
+  };
   /** The task was moved to failed/ with an error report. (pipeline failure path) */
   'task.failed': TaskEventBase & { code: ErrorCode; error: string; retryable: boolean; elapsedMs: number };
   /** The pull request was merged (or the task completed by hand) and the task moved to completed/. */

@@ -91,4 +91,28 @@ export const MIGRATIONS: string[] = [
      recorded_at INTEGER NOT NULL
    );
    CREATE INDEX model_outcomes_kind ON model_outcomes(kind, model, recorded_at);`,
+  // 4: the audit log becomes a hash chain (each row holds the previous row's hash and its own,
+  // over task, model, host, commit, PR, actor, event and time); notification deliveries are
+  // kept, so failed ones can be shown and retried.
+  `ALTER TABLE audit ADD COLUMN actor TEXT;
+   ALTER TABLE audit ADD COLUMN model TEXT;
+   ALTER TABLE audit ADD COLUMN host TEXT;
+   ALTER TABLE audit ADD COLUMN commit_sha TEXT;
+   ALTER TABLE audit ADD COLUMN pr TEXT;
+   ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+   ALTER TABLE audit ADD COLUMN hash TEXT;
+   CREATE INDEX audit_ts ON audit(ts);
+   CREATE TABLE notification_deliveries (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel TEXT NOT NULL,
+     event TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX notification_deliveries_status ON notification_deliveries(status, created_at);`,
 ];

@@ -95,6 +95,14 @@ export async function finalizeReview(ctx: RunContext): Promise<void> {
     prNumber: pr?.number,
     elapsedMs: Date.now() - ctx.started,
   });
+  if (pr && needsAttention(ctx))
+    events.emit('task.needs_attention', {
+      taskId: task.id,
+      file: path.basename(ctx.file),
+      prUrl: pr.url,
+      prNumber: pr.number,
+      reason: 'the code review left findings open (codeReview.onCritical: hold)',
+    });
 }
 
 /**

@@ -1,0 +1,10 @@
+export type {
+  FailureStats,
+  HostStats,
+  ModelStats,
+  RunningTask,
+  StatsService,
+  StatsSnapshot,
+  TrendPoint,
+  TrendRange,
+} from './types.js';
