@@ -1,4 +1,5 @@
 export { SqliteStore } from './sqlite-store.js';
+export type { AttemptWindowStats, AuditEventRow, ReviewTotals } from './stats-queries.js';
 export type {
   AttemptRecord,
   ModelOutcomeRecord,

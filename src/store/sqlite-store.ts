@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './schema.js';
 import * as extras from './sqlite-extras.js';
+import * as statsQueries from './stats-queries.js';
 import type {
   AttemptRecord,
   ModelOutcomeRecord,
@@ -280,6 +281,22 @@ export class SqliteStore implements Store {
 
   modelOutcomeStats(sinceMs: number): ModelOutcomeStats[] {
     return extras.modelOutcomeStats(this.db, sinceMs);
+  }
+
+  attemptStats(sinceIso: string): statsQueries.AttemptWindowStats[] {
+    return statsQueries.attemptStats(this.db, sinceIso);
+  }
+
+  modelTokens(sinceMs: number): Array<{ model: string; tokens: number }> {
+    return statsQueries.modelTokens(this.db, sinceMs);
+  }
+
+  auditEvents(names: readonly string[], sinceIso: string, untilIso?: string): statsQueries.AuditEventRow[] {
+    return statsQueries.auditEvents(this.db, names, sinceIso, untilIso);
+  }
+
+  reviewTotals(sinceIso: string): statsQueries.ReviewTotals {
+    return statsQueries.reviewTotals(this.db, sinceIso);
   }
 
   close(): void {

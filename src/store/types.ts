@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors/index.js';
+import type { AttemptWindowStats, AuditEventRow, ReviewTotals } from './stats-queries.js';
 
 /** Where a task's run stands. The task file's folder is what users see; this is what we remember. */
 export type RunState = 'queued' | 'running' | 'published' | 'review' | 'failed' | 'completed';
@@ -113,5 +114,13 @@ export interface Store {
   recordModelOutcome(outcome: ModelOutcomeRecord): void;
   /** Outcomes recorded since `sinceMs` (epoch ms), per model and kind. */
   modelOutcomeStats(sinceMs: number): ModelOutcomeStats[];
+  /** Attempts per model (as recorded) since `sinceIso`, for the stats module. */
+  attemptStats(sinceIso: string): AttemptWindowStats[];
+  /** Tokens per canonical model from the model outcomes since `sinceMs` (epoch ms). */
+  modelTokens(sinceMs: number): Array<{ model: string; tokens: number }>;
+  /** Audit rows named one of `names`, `sinceIso` ≤ ts < `untilIso`, oldest first. */
+  auditEvents(names: readonly string[], sinceIso: string, untilIso?: string): AuditEventRow[];
+  /** The review.completed audit rows since `sinceIso`, summed. */
+  reviewTotals(sinceIso: string): ReviewTotals;
   close(): void;
 }
