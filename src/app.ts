@@ -36,6 +36,7 @@ import { Worker } from './pipeline/worker.js';
 import { QueueSet } from './queue/index.js';
 import { CodeReviewer } from './review/index.js';
 import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
+import { redact } from './secrets/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { parseBacklogConfig } from './tasks/index.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
@@ -157,7 +158,12 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     pushRetryDelayMs: config.git.pushRetryDelay,
     secrets,
     env,
-    log: (l) => gitLog.debug({ args: l.args, elapsedMs: l.durationMs, ok: l.ok }, `git ${l.args[0]}`),
+    // info, as the original's git.log: redacted again here, though the hub scrubs every line.
+    log: (l) =>
+      gitLog.info(
+        { args: l.args.map((a) => redact(a, secrets)), durationMs: l.durationMs, ok: l.ok },
+        `git ${l.args[0]}`,
+      ),
   });
   const targetFor = createTargetResolver({
     baseDir,
