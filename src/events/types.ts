@@ -105,6 +105,10 @@ export interface TpEvents {
   'model.fallback': { from: string; to: string; code: ErrorCode; error: string };
   /** A model of the chain was left out before any attempt: no healthy host has it. (router) */
   'model.skipped': { model: string; reason: string };
+  /** A notification message reached its channel after `attempts` tries. (notifications) */
+  'notification.sent': { channel: string; event: string; attempts: number };
+  /** A notification message could not be delivered; kept as `failed` in the store. (notifications) */
+  'notification.failed': { channel: string; event: string; attempts: number; error?: string };
 }
 
 /** The events of the models domain (router, breakers, health checks). */

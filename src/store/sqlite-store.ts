@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type {
+  NewNotification,
+  NotificationRecord,
+  NotificationStatus,
+  NotificationUpdate,
+} from './notification-log.js';
+import * as notificationLog from './notification-log.js';
 import { MIGRATIONS } from './schema.js';
 import * as extras from './sqlite-extras.js';
 import * as statsQueries from './stats-queries.js';
@@ -297,6 +304,22 @@ export class SqliteStore implements Store {
 
   reviewTotals(sinceIso: string): statsQueries.ReviewTotals {
     return statsQueries.reviewTotals(this.db, sinceIso);
+  }
+
+  addNotification(n: NewNotification): number {
+    return notificationLog.addNotification(this.db, n);
+  }
+
+  updateNotification(id: number, update: NotificationUpdate): void {
+    notificationLog.updateNotification(this.db, id, update);
+  }
+
+  listNotifications(options?: { status?: NotificationStatus; limit?: number }): NotificationRecord[] {
+    return notificationLog.listNotifications(this.db, options);
+  }
+
+  notificationCounts(): Record<NotificationStatus, number> {
+    return notificationLog.notificationCounts(this.db);
   }
 
   close(): void {

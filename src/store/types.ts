@@ -1,5 +1,13 @@
 import type { ErrorCode } from '../errors/index.js';
+import type {
+  NewNotification,
+  NotificationRecord,
+  NotificationStatus,
+  NotificationUpdate,
+} from './notification-log.js';
 import type { AttemptWindowStats, AuditEventRow, ReviewTotals } from './stats-queries.js';
+
+export type { NewNotification, NotificationRecord, NotificationStatus, NotificationUpdate };
 
 /** Where a task's run stands. The task file's folder is what users see; this is what we remember. */
 export type RunState = 'queued' | 'running' | 'published' | 'review' | 'failed' | 'completed';
@@ -122,5 +130,12 @@ export interface Store {
   auditEvents(names: readonly string[], sinceIso: string, untilIso?: string): AuditEventRow[];
   /** The review.completed audit rows since `sinceIso`, summed. */
   reviewTotals(sinceIso: string): ReviewTotals;
+  /** Records a notification delivery as `pending`; returns its id. */
+  addNotification(n: NewNotification): number;
+  updateNotification(id: number, update: NotificationUpdate): void;
+  /** Notification deliveries, newest first (default limit 100). */
+  listNotifications(options?: { status?: NotificationStatus; limit?: number }): NotificationRecord[];
+  /** Notification deliveries per status. */
+  notificationCounts(): Record<NotificationStatus, number>;
   close(): void;
 }
