@@ -1,8 +1,9 @@
 import { classify, TpError } from '../../errors/index.js';
+import type { ChatMessage } from '../../models/index.js';
 import { stripProvider } from '../../models/index.js';
 import { commandEnv, type ProcessSandbox } from '../../sandbox/index.js';
 import type { Agent, AgentResult, AgentRunInput } from '../types.js';
-import type { ChatMessage, ChatPort } from './chat-port.js';
+import type { ChatPort } from './chat-port.js';
 import { buildContext } from './context.js';
 import { chooseMode, fitHistory, messagesTokens, planWindow } from './conversation.js';
 import { modelClientPortFactory } from './model-client-port.js';
@@ -188,7 +189,7 @@ export class BuiltinAgent implements Agent {
       );
 
       const outcome =
-        toolsNow && reply.message.tool_calls?.length
+        toolsNow && reply.message.toolCalls?.length
           ? await t.handleToolCalls(reply.message, messages, toolCtx)
           : await t.handleText(reply.message.content, messages, sandbox, toolsNow);
       if (outcome === 'fallback-to-text') {

@@ -1,3 +1,5 @@
+import type { ChatMessage } from '../../models/index.js';
+
 /**
  * The built-in agent's only view of a model server. The agent depends on this interface, not on
  * the `ollama` client, so tests drive it with in-memory fakes and the composition root can swap
@@ -22,14 +24,6 @@ export interface ToolCallOut {
   malformed?: string;
 }
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string;
-  tool_calls?: Array<{ function: { name: string; arguments: Record<string, unknown> } }>;
-  /** For `role: 'tool'`: which tool produced this result. */
-  tool_name?: string;
-}
-
 export interface ChatOptions {
   /** Context window for this request; always set so Ollama never falls back to its small default. */
   num_ctx: number;
@@ -40,6 +34,7 @@ export interface ChatOptions {
 
 export interface ChatRequest {
   model: string;
+  /** The models domain's message shape, so the history goes to the client without conversion. */
   messages: ChatMessage[];
   tools?: ToolSpec[];
   options: ChatOptions;
@@ -51,7 +46,7 @@ export interface ChatRequest {
 }
 
 export interface ChatReply {
-  message: { content: string; tool_calls?: ToolCallOut[] };
+  message: { content: string; toolCalls?: ToolCallOut[] };
   promptTokens: number;
   completionTokens: number;
 }

@@ -1,4 +1,5 @@
-import type { ChatMessage, ModelInfo } from './chat-port.js';
+import type { ChatMessage } from '../../models/index.js';
+import type { ModelInfo } from './chat-port.js';
 import type { AgentMode } from './prompt.js';
 import { estimateTokens } from './repo-index.js';
 
@@ -59,7 +60,11 @@ export function messagesTokens(messages: readonly ChatMessage[], scale = 1): num
   let total = 0;
   for (const m of messages) {
     total += estimateTokens(m.content) + 4;
-    if (m.tool_calls) total += estimateTokens(JSON.stringify(m.tool_calls));
+    // Counted in the wire shape Ollama receives (`{ function: { name, arguments } }`).
+    if (m.toolCalls)
+      total += estimateTokens(
+        JSON.stringify(m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } }))),
+      );
   }
   return Math.ceil(total * scale);
 }

@@ -1,6 +1,5 @@
 export { BuiltinAgent, type BuiltinAgentOptions } from './agent.js';
 export type {
-  ChatMessage,
   ChatOptions,
   ChatPort,
   ChatReply,

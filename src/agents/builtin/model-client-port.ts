@@ -2,13 +2,12 @@ import { TpError } from '../../errors/index.js';
 import {
   type ChatTimeouts,
   classifyModelError,
-  type ChatMessage as ModelChatMessage,
   type ChatRequest as ModelChatRequest,
   type ModelClient,
   OllamaModelClient,
   type ToolCall,
 } from '../../models/index.js';
-import type { ChatMessage, ChatPort, ChatReply, ChatRequest, ModelInfo, ToolCallOut } from './chat-port.js';
+import type { ChatPort, ChatReply, ChatRequest, ModelInfo, ToolCallOut } from './chat-port.js';
 
 /** Longest raw argument text kept on a malformed tool call (it goes into logs and the prompt). */
 const MALFORMED_PREVIEW_CHARS = 500;
@@ -27,7 +26,7 @@ export function modelClientChatPort(client: ModelClient): ChatPort {
       const { num_ctx, ...sampling } = req.options;
       const request: ModelChatRequest = {
         model: req.model,
-        messages: req.messages.map(toModelMessage),
+        messages: req.messages,
         ...(req.tools ? { tools: req.tools } : {}),
         numCtx: num_ctx,
         options: dropUndefined(sampling),
@@ -49,7 +48,7 @@ export function modelClientChatPort(client: ModelClient): ChatPort {
       }
       const toolCalls = result.toolCalls.map(readToolCall);
       return {
-        message: { content: result.content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+        message: { content: result.content, ...(toolCalls.length ? { toolCalls } : {}) },
         promptTokens: result.promptTokens ?? 0,
         completionTokens: result.completionTokens ?? 0,
       };
@@ -108,17 +107,6 @@ export function modelClientPortFactory(opts: ModelClientPortOptions): (host: str
       ports.set(host, port);
     }
     return port;
-  };
-}
-
-function toModelMessage(m: ChatMessage): ModelChatMessage {
-  return {
-    role: m.role,
-    content: m.content,
-    ...(m.tool_calls?.length
-      ? { toolCalls: m.tool_calls.map((c) => ({ name: c.function.name, arguments: c.function.arguments })) }
-      : {}),
-    ...(m.tool_name ? { toolName: m.tool_name } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
+import type { ChatMessage } from '../../models/index.js';
 import type { AgentResult, AgentRunInput } from '../types.js';
-import type { ChatMessage, ToolCallOut } from './chat-port.js';
+import type { ToolCallOut } from './chat-port.js';
 import { applyEdits } from './edits.js';
 import type { Sandbox } from './sandbox.js';
 import { parseTextReply, TEXT_FORMAT_HELP } from './text-format.js';
@@ -121,11 +122,11 @@ export class Turns {
 
   /** Tools mode: run each call in order; a malformed call switches the run to text mode. */
   async handleToolCalls(
-    msg: { content: string; tool_calls?: ToolCallOut[] },
+    msg: { content: string; toolCalls?: ToolCallOut[] },
     messages: ChatMessage[],
     ctx: ToolContext,
   ): Promise<TurnOutcome> {
-    const calls = msg.tool_calls ?? [];
+    const calls = msg.toolCalls ?? [];
     if (calls.some((c) => c.malformed !== undefined)) {
       messages.push({ role: 'assistant', content: msg.content });
       messages.push({
@@ -138,7 +139,7 @@ export class Turns {
     messages.push({
       role: 'assistant',
       content: msg.content,
-      tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })),
+      toolCalls: calls.map((c) => ({ name: c.name, arguments: c.arguments })),
     });
     for (const call of calls) {
       this.output(`\n[tool] ${call.name} ${JSON.stringify(call.arguments).slice(0, 300)}\n`);
@@ -146,7 +147,7 @@ export class Turns {
       const out = await runTool(call.name, call.arguments, ctx);
       if (out.kind === 'finish') return { summary: out.summary };
       this.output(`${out.text.slice(0, 500)}\n`);
-      messages.push({ role: 'tool', tool_name: call.name, content: out.text });
+      messages.push({ role: 'tool', toolName: call.name, content: out.text });
     }
     return 'continue';
   }

@@ -66,7 +66,7 @@ const baseReq = (over: Partial<ChatRequest> = {}): ChatRequest => ({
 });
 
 describe('modelClientChatPort: request shapes', () => {
-  it('converts messages, tools, num_ctx, sampling options and keepAlive to the client request', async () => {
+  it('passes messages through and converts tools, num_ctx, sampling options and keepAlive to the client request', async () => {
     const client = new MemoryClient({ content: 'ok' });
     const signal = new AbortController().signal;
     await modelClientChatPort(client).chat(
@@ -77,9 +77,9 @@ describe('modelClientChatPort: request shapes', () => {
           {
             role: 'assistant',
             content: 'reading',
-            tool_calls: [{ function: { name: 'read_file', arguments: { path: 'a.ts' } } }],
+            toolCalls: [{ name: 'read_file', arguments: { path: 'a.ts' } }],
           },
-          { role: 'tool', content: 'file text', tool_name: 'read_file' },
+          { role: 'tool', content: 'file text', toolName: 'read_file' },
         ],
         tools: [
           {
@@ -144,14 +144,14 @@ describe('modelClientChatPort: reply shapes', () => {
     const seen: string[] = [];
     const reply = await modelClientChatPort(client).chat(baseReq({ onChunk: (t) => seen.push(t) }));
     expect(reply).toEqual({
-      message: { content: 'Fixing.', tool_calls: [{ name: 'apply_patch', arguments: { edits: [] } }] },
+      message: { content: 'Fixing.', toolCalls: [{ name: 'apply_patch', arguments: { edits: [] } }] },
       promptTokens: 321,
       completionTokens: 45,
     });
     expect(seen).toEqual(['Fix', 'ing.']);
   });
 
-  it('missing token counts become 0 and a reply without calls has no tool_calls key', async () => {
+  it('missing token counts become 0 and a reply without calls has no toolCalls key', async () => {
     const reply = await modelClientChatPort(new MemoryClient({ content: 'plain' })).chat(baseReq());
     expect(reply).toEqual({ message: { content: 'plain' }, promptTokens: 0, completionTokens: 0 });
   });
@@ -159,7 +159,7 @@ describe('modelClientChatPort: reply shapes', () => {
   it('parses arguments sent as a JSON string', async () => {
     const client = new MemoryClient({ toolCalls: [{ name: 'read_file', arguments: '{"path":"b.ts"}' }] });
     const reply = await modelClientChatPort(client).chat(baseReq());
-    expect(reply.message.tool_calls).toEqual([{ name: 'read_file', arguments: { path: 'b.ts' } }]);
+    expect(reply.message.toolCalls).toEqual([{ name: 'read_file', arguments: { path: 'b.ts' } }]);
   });
 
   it.each([
@@ -172,7 +172,7 @@ describe('modelClientChatPort: reply shapes', () => {
   ])('flags a tool call whose arguments are %s as malformed', async (_what, name, args, raw) => {
     const client = new MemoryClient({ toolCalls: [{ name, arguments: args }] });
     const reply = await modelClientChatPort(client).chat(baseReq());
-    expect(reply.message.tool_calls).toEqual([{ name, arguments: {}, malformed: raw }]);
+    expect(reply.message.toolCalls).toEqual([{ name, arguments: {}, malformed: raw }]);
   });
 
   it('keeps the raw text of a malformed call short', async () => {
@@ -180,7 +180,7 @@ describe('modelClientChatPort: reply shapes', () => {
       toolCalls: [{ name: 'write_file', arguments: `{"c":"${'x'.repeat(2_000)}` }],
     });
     const reply = await modelClientChatPort(client).chat(baseReq());
-    expect(reply.message.tool_calls![0]!.malformed).toHaveLength(500);
+    expect(reply.message.toolCalls![0]!.malformed).toHaveLength(500);
   });
 
   it('show maps details to ModelInfo and passes the signal', async () => {

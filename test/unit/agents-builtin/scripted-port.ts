@@ -46,7 +46,7 @@ export const text = (content: string, promptTokens = 100, completionTokens = 20)
 export const calls = (...c: Array<[string, Record<string, unknown>] | ToolCallOut>): ChatReply => ({
   message: {
     content: '',
-    tool_calls: c.map((x) => (Array.isArray(x) ? { name: x[0], arguments: x[1] } : x)),
+    toolCalls: c.map((x) => (Array.isArray(x) ? { name: x[0], arguments: x[1] } : x)),
   },
   promptTokens: 100,
   completionTokens: 20,
