@@ -1,3 +1,5 @@
+export { registerStatsGauges } from './prometheus.js';
+export { createStats, DEFAULT_WINDOW_HOURS, type StatsDeps, type StatsModule } from './snapshot.js';
 export type {
   FailureStats,
   HostStats,
@@ -8,3 +10,4 @@ export type {
   TrendPoint,
   TrendRange,
 } from './types.js';
+export { packageVersion } from './version.js';
