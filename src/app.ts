@@ -37,6 +37,7 @@ import { QueueSet } from './queue/index.js';
 import { CodeReviewer } from './review/index.js';
 import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
 import { redact } from './secrets/index.js';
+import { createStats, packageVersion, registerStatsGauges, type StatsService } from './stats/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { parseBacklogConfig } from './tasks/index.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
@@ -82,12 +83,15 @@ export interface App {
   recovery: RecoveryDeps;
   /** Prometheus registry fed by the event bus (`/metrics`); counts from when the app was built. */
   metrics: Registry;
+  /** The one stats module: `/api/stats`, the dashboard, `status --json` and the stats gauges of `metrics`. */
+  stats: StatsService;
   close(): Promise<void>;
 }
 
 /** The composition root: the one place where configuration becomes connected parts. */
 export async function createApp(loaded: LoadedConfig, options: AppOptions = {}): Promise<App> {
   const { config, baseDir, env } = loaded;
+  const startedAt = Date.now();
   const abs = (p: string) => path.resolve(baseDir, p);
   const secrets = secretValues(loaded.secrets);
   const folders = {
@@ -299,6 +303,19 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     },
   );
   const followUps = new FollowUps(deps, shutdown.signal);
+  const stats = createStats({
+    store,
+    events,
+    source,
+    worker,
+    router,
+    version: packageVersion(),
+    startedAt,
+    trendDays: config.monitoring.trendDays,
+    secrets,
+  });
+  const metrics = createMetrics(events, { counts: () => source.counts() });
+  registerStatsGauges(metrics, stats);
   return {
     loaded,
     events,
@@ -316,7 +333,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     sandbox,
     completion,
     recovery: { ...completion, maxRetries: config.recovery.maxRetries },
-    metrics: createMetrics(events, { counts: () => source.counts() }),
+    metrics,
+    stats,
     startFollowUp: (...args) => followUps.start(...args),
     followUpsIdle: () => followUps.idle(),
     async close() {
@@ -325,6 +343,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       await worker.stop();
       await warmUp?.stop();
       await router?.stop();
+      stats.stop();
       store.close();
       await logs.close();
     },
