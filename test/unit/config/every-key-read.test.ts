@@ -60,7 +60,6 @@ const ALLOW_UNREAD: Record<string, string> = Object.fromEntries(
     'notifications.retryDelayMs',
     'notifications.timeoutMs',
     'monitoring.dashboard',
-    'monitoring.trendDays',
     'monitoring.heartbeatMs',
   ].map((k) => [k, BUILDING]),
 );
