@@ -1,8 +1,4 @@
-import {
-  type FakeOllama,
-  type ScriptedReply,
-  startFakeOllama,
-} from '../../test/fixtures/fake-ollama/index.js';
+import { type SimulatedOllamaServer, type SimulatedReply, startOllamaServer } from './ollama-server.js';
 
 /** The model the simulation serves: tool-capable, so the built-in agent runs in tools mode. */
 export const SIMULATED_MODEL = 'qwen2.5-coder:7b';
@@ -47,40 +43,36 @@ const SCRIPTS: Script[] = [
   },
 ];
 
-type Msg = { role: string; content: string; tool_calls?: unknown };
-
 /**
- * A simulated Ollama for the demo: the same protocol-faithful fake the tests use, scripted to
- * behave like a small coding model on the demo tickets (read the file, patch it, finish).
- * Clearly a simulation: it only knows these tickets.
+ * A simulated Ollama for the demo, scripted to behave like a small coding model on the demo
+ * tickets (read the file, patch it, finish). Clearly a simulation: it only knows these tickets.
  */
-export async function startSimulatedOllama(): Promise<FakeOllama> {
-  const fake = await startFakeOllama({
-    models: [{ name: SIMULATED_MODEL, contextLength: 32_768, capabilities: ['completion', 'tools'] }],
-  });
-  fake.setResponder((req): ScriptedReply => {
-    const messages = req.messages as Msg[];
-    const ticket = messages
-      .filter((m) => m.role === 'user')
-      .map((m) => m.content)
-      .join('\n');
-    // Match on the ticket's title only: the repository context may mention other tickets' work.
-    const title = /^Title: (.*)$/m.exec(ticket)?.[1] ?? '';
-    const script = SCRIPTS.find((s) => s.match.test(title));
-    const toolTurns = messages.filter((m) => m.role === 'tool').length;
-    if (!script)
-      return {
-        toolCalls: [
-          { name: 'finish', arguments: { summary: 'The simulation has no script for this ticket.' } },
-        ],
-      };
-    if (toolTurns === 0)
-      return {
-        content: 'Reading the file first.',
-        toolCalls: [{ name: 'read_file', arguments: { path: script.edit.path } }],
-      };
-    if (toolTurns === 1) return { toolCalls: [{ name: 'apply_patch', arguments: { edits: [script.edit] } }] };
-    return { toolCalls: [{ name: 'finish', arguments: { summary: `[simulation] ${script.summary}` } }] };
-  });
-  return fake;
+export function startSimulatedOllama(): Promise<SimulatedOllamaServer> {
+  return startOllamaServer(
+    { name: SIMULATED_MODEL, contextLength: 32_768, capabilities: ['completion', 'tools'] },
+    (messages): SimulatedReply => {
+      const ticket = messages
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .join('\n');
+      // Match on the ticket's title only: the repository context may mention other tickets' work.
+      const title = /^Title: (.*)$/m.exec(ticket)?.[1] ?? '';
+      const script = SCRIPTS.find((s) => s.match.test(title));
+      const toolTurns = messages.filter((m) => m.role === 'tool').length;
+      if (!script)
+        return {
+          toolCalls: [
+            { name: 'finish', arguments: { summary: 'The simulation has no script for this ticket.' } },
+          ],
+        };
+      if (toolTurns === 0)
+        return {
+          content: 'Reading the file first.',
+          toolCalls: [{ name: 'read_file', arguments: { path: script.edit.path } }],
+        };
+      if (toolTurns === 1)
+        return { toolCalls: [{ name: 'apply_patch', arguments: { edits: [script.edit] } }] };
+      return { toolCalls: [{ name: 'finish', arguments: { summary: `[simulation] ${script.summary}` } }] };
+    },
+  );
 }
