@@ -1,16 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classify, TpError } from '../errors/index.js';
+import { type Access, refuse } from './access.js';
 import type { ServerDeps } from './types.js';
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
- * `GET /health`, `GET /health/ollama`, `POST /api/tasks`, `GET /metrics`. `apiRefusal`
- * says why the task API is closed (bound beyond loopback without a token), if it is.
+ * `GET /health`, `GET /health/ollama`, `POST /api/tasks`, `GET /metrics`. `access` decides
+ * who may create tasks (the API token; closed beyond loopback without one).
  */
-export function apiRoutes(deps: ServerDeps, apiRefusal: () => string | undefined = () => undefined) {
+export function apiRoutes(deps: ServerDeps, access: Access) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     app.get('/health', async (req, reply) => {
       try {
@@ -44,14 +44,8 @@ export function apiRoutes(deps: ServerDeps, apiRefusal: () => string | undefined
           config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } },
         },
         async (req, reply) => {
-          const refusal = apiRefusal();
-          if (refusal) return reply.code(403).send({ status: 'forbidden', message: refusal });
-          if (deps.apiToken && !bearerMatches(req, deps.apiToken)) {
-            return reply
-              .code(401)
-              .header('www-authenticate', 'Bearer')
-              .send({ status: 'unauthorized', message: 'missing or wrong bearer token' });
-          }
+          const refusal = access.write(req);
+          if (refusal) return refuse(reply, refusal);
           return createTaskHandler(createTask, req, reply);
         },
       );
@@ -94,15 +88,6 @@ async function createTaskHandler(
       .code(e.retryable ? 503 : 500)
       .send({ status: 'error', code: e.code, message: 'task creation failed' });
   }
-}
-
-/** Hashing both sides makes the comparison constant-time whatever the token length. */
-function bearerMatches(req: FastifyRequest, token: string): boolean {
-  const auth = req.headers.authorization;
-  if (typeof auth !== 'string' || !/^Bearer /i.test(auth)) return false;
-  const given = createHash('sha256').update(auth.slice(7).trim()).digest();
-  const expected = createHash('sha256').update(token).digest();
-  return timingSafeEqual(given, expected);
 }
 
 /** An absolute POSIX or Windows path standing on its own (not inside a URL or a relative path). */

@@ -1,3 +1,4 @@
+export { Access, bearerMatches, tokenMatches } from './access.js';
 export {
   createMemoryDeliveryStore,
   type DeliveryStore,
@@ -5,9 +6,11 @@ export {
 } from './delivery-store.js';
 export { createServer, type TpServer } from './server.js';
 export type {
+  DashboardDeps,
   ForgeEventContext,
   HealthReport,
   OllamaHealthReport,
   ServerDeps,
+  SubscribeAll,
   WebhookOutcome,
 } from './types.js';

@@ -2,9 +2,11 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { TpError } from '../errors/index.js';
 import { taskIdFromPullRequest, type WebhookForge } from '../forges/webhooks/index.js';
+import { Access } from './access.js';
 import { apiRoutes } from './api-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { createMemoryDeliveryStore } from './delivery-store.js';
-import { HostCheck, isLoopback } from './host-check.js';
+import { HostCheck } from './host-check.js';
 import type { ServerDeps } from './types.js';
 import { DEFAULT_SECRET_HINT, webhookRoutes } from './webhook-routes.js';
 
@@ -18,8 +20,8 @@ export interface TpServer {
 
 /**
  * Builds the fastify app (not listening): webhooks on `webhookPath` (forge detected from
- * headers) and `/webhook/{gitea,github,gitlab}`, `/health`, `/health/ollama`, `/api/tasks`
- * and `/metrics`. Errors never echo secrets or internals; bad input never crashes it.
+ * headers) and `/webhook/{gitea,github,gitlab}`, `/health`, `/health/ollama`, `/api/tasks`,
+ * `/metrics` and, with `deps.dashboard`, the dashboard and its APIs. Errors never echo secrets or internals; bad input never crashes it.
  */
 export function createServer(deps: ServerDeps): TpServer {
   if (!deps.webhookPath.startsWith('/')) {
@@ -66,8 +68,8 @@ export function createServer(deps: ServerDeps): TpServer {
     });
   });
 
-  // Set at listen: without a token, the task API is served on loopback only.
-  let apiRefusal: string | undefined;
+  // Told the bind address at listen: without a token, changes are served on loopback only.
+  const access = new Access(deps.apiToken);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -102,16 +104,16 @@ export function createServer(deps: ServerDeps): TpServer {
       ...(forgetDelivery ? { forgetDelivery } : {}),
     }),
   );
-  app.register(apiRoutes(deps, () => apiRefusal));
+  app.register(apiRoutes(deps, access));
+  if (deps.dashboard) app.register(dashboardRoutes(deps.dashboard, access));
 
   return {
     app,
     async listen(port, host) {
       hosts.bound(host);
-      if (deps.createTask && !deps.apiToken && !isLoopback(host)) {
-        apiRefusal = `POST /api/tasks is disabled: the server listens on ${host} and no API token is set. Set TP_API_TOKEN (or webhook.apiToken) and send it as "Authorization: Bearer <token>", or bind webhook.host to 127.0.0.1.`;
-        app.log.warn({ host }, apiRefusal);
-      }
+      access.bound(host);
+      const closed = access.writeClosed();
+      if (closed && (deps.createTask || deps.dashboard?.enabled)) app.log.warn({ host }, closed);
       await app.listen({ port, host });
       const address = app.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;

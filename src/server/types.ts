@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { RetryOutcome } from '../dashboard/index.js';
 import type { ForgeEvent, ForgeEventResult } from '../forges/types.js';
 import type { WebhookForge } from '../forges/webhooks/index.js';
+import type { StatsService } from '../stats/index.js';
 
 /** What the composition root learns about a verified, first-time webhook delivery. */
 export interface ForgeEventContext {
@@ -37,6 +39,26 @@ export interface WebhookOutcome {
   outcome: 'accepted' | 'ignored' | 'duplicate' | 'unauthorized' | 'no-secret' | 'bad-request' | 'error';
   deliveryId: string | undefined;
   event?: ForgeEvent['kind'];
+}
+
+/** A listener on every event of the app's bus (`EventBus.onAny`); returns the unsubscribe. */
+export type SubscribeAll = (listener: (name: string, payload: unknown) => void) => () => void;
+
+/** The dashboard, `/api/stats`, `/api/events` and the retry action (`monitoring.*`). */
+export interface DashboardDeps {
+  /** `monitoring.dashboard`: false answers 404 on all of it. */
+  enabled: boolean;
+  /** `monitoring.heartbeatMs`: comment line on idle event streams. */
+  heartbeatMs: number;
+  stats: StatsService;
+  /** The app's event bus (`events.onAny`), streamed to `/api/events`. */
+  subscribe: SubscribeAll;
+  /** Redacts secrets from a string bound for a browser (event payloads). */
+  redact: (text: string) => string;
+  /** Requeues a task from failed/. Without it the retry route answers 404. */
+  retryTask?(taskId: string): Promise<RetryOutcome>;
+  /** Per-connection send buffer of `/api/events`; a client that lets more pile up is dropped. Default 1 MiB. */
+  maxStreamBufferBytes?: number;
 }
 
 /** Everything the HTTP server needs, as plain values and callbacks: no Config object. */
@@ -91,6 +113,8 @@ export interface ServerDeps {
   secretEnvHint?: Partial<Record<WebhookForge, string>>;
   /** Observer for metrics and audit; called once per webhook request. */
   onWebhookOutcome?(outcome: WebhookOutcome): void;
+  /** The operators' dashboard; none serves no dashboard routes. */
+  dashboard?: DashboardDeps;
   /** A pino logger (the root's, with its redaction); none means silent. */
   logger?: FastifyBaseLogger;
 }
