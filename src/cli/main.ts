@@ -4,6 +4,7 @@ import { renderConfigDocs } from '../config/index.js';
 import { classify } from '../errors/index.js';
 import type { CliIo } from './context.js';
 import { demoCommand } from './demo-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { initCommand } from './init-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { prCommand, statusCommand } from './ops-commands.js';
@@ -106,6 +107,13 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     )
     .option('--json', 'machine-readable output')
     .action((dir: string | undefined, o: { json?: boolean }) => run(migrateCommand(io, dir, o)));
+  program
+    .command('doctor')
+    .description(
+      'check node, git, sandbox, config, Ollama hosts and models, the forge, the port and disk space',
+    )
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => run(doctorCommand(io, { ...g(), ...o })));
   program
     .command('config')
     .description('print the configuration reference')
