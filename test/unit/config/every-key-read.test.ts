@@ -59,8 +59,6 @@ const ALLOW_UNREAD: Record<string, string> = Object.fromEntries(
     'notifications.retries',
     'notifications.retryDelayMs',
     'notifications.timeoutMs',
-    'monitoring.dashboard',
-    'monitoring.heartbeatMs',
   ].map((k) => [k, BUILDING]),
 );
 
