@@ -1,9 +1,11 @@
 import type { Registry } from 'prom-client';
 import type { App } from './app.js';
 import { writeNewTask } from './cli/task-files.js';
+import { retryFailedTask } from './dashboard/index.js';
 import { TpError } from './errors/index.js';
 import type { ModelRouter } from './models/index.js';
 import { handleForgeEvent } from './pipeline/forge-events.js';
+import { redact, redactLikelySecrets } from './secrets/index.js';
 import { createServer, type OllamaHealthReport, type TpServer } from './server/index.js';
 import { parseNewTaskInputs } from './tasks/index.js';
 
@@ -21,7 +23,8 @@ function ollamaHealth(router: ModelRouter): OllamaHealthReport {
 
 /**
  * The composition root's HTTP face: webhooks (with each forge's secret), health, the task
- * API and metrics, wired to the app's store, forge and worker. Not listening yet; `start`
+ * API, metrics and the dashboard (`monitoring`), wired to the app's store, forge, worker,
+ * stats and event bus. Not listening yet; `start`
  * binds it. `metrics` defaults to the app's registry.
  */
 export function createAppServer(app: App, metrics: Registry = app.metrics): TpServer {
@@ -81,6 +84,15 @@ export function createAppServer(app: App, metrics: Registry = app.metrics): TpSe
         queues: app.worker.queueStats(),
         folders: counts,
       };
+    },
+    dashboard: {
+      enabled: config.monitoring.dashboard,
+      heartbeatMs: config.monitoring.heartbeatMs,
+      stats: app.stats,
+      subscribe: (listener) => app.events.onAny((name, payload) => listener(name, payload)),
+      // Event payloads carry model output and errors: known secrets and secret-shaped strings go.
+      redact: (text) => redactLikelySecrets(redact(text, app.secrets)),
+      retryTask: (id) => retryFailedTask(app.recovery, id),
     },
     logger: app.logs.get('server'),
   });
