@@ -9,6 +9,7 @@ import {
   recordOutcome,
   type Selection,
 } from '../../models/selection/index.js';
+import { redact } from '../../secrets/index.js';
 import { buildPrompt } from '../prompt.js';
 import type { RunContext } from '../run-context.js';
 import { checkGitLink, gitLinkError } from './guard.js';
@@ -63,6 +64,8 @@ interface PendingOutcome {
   model: string;
   kinds: readonly string[];
   durationMs: number;
+  /** Prompt + completion tokens, where the agent reported them. */
+  tokens: number | undefined;
 }
 
 // Keyed on the run's context so nothing outlives the run (follow-up runs never settle theirs).
@@ -100,7 +103,23 @@ export function recordRunOutcome(ctx: RunContext, reachedReview: boolean): void 
   const blocked = ctx.review?.counted.some((f) => f.severity === 'critical') ?? false;
   const ok = reachedReview && verified && !blocked;
   const { store } = ctx.deps;
-  recordOutcome(store, { taskId: ctx.task.id, model: p.model, kinds: p.kinds, ok, durationMs: p.durationMs });
+  // The attempts that failed before the one that worked; a failed run's are stored with its failure.
+  if (reachedReview)
+    for (const a of ctx.attempts)
+      store.addAttempt({
+        ...a,
+        taskId: ctx.task.id,
+        startedAt: new Date().toISOString(),
+        error: redact(a.error, ctx.deps.secrets),
+      });
+  recordOutcome(store, {
+    taskId: ctx.task.id,
+    model: p.model,
+    kinds: p.kinds,
+    ok,
+    durationMs: p.durationMs,
+    tokens: p.tokens,
+  });
   if (!reachedReview && ctx.kind !== 'follow-up')
     store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
 }
@@ -172,6 +191,16 @@ export async function runAgent(ctx: RunContext): Promise<void> {
         model: at.model,
         durationMs: producedIn,
       });
+      // A success is an attempt too: per-model stats count attempts without an error code as
+      // successes (failed attempts are stored with the run's failure, or after its success).
+      ctx.deps.store.addAttempt({
+        taskId: task.id,
+        attemptNumber: at.attemptNumber,
+        model: at.model,
+        host: at.host,
+        startedAt: new Date(started).toISOString(),
+        durationMs: producedIn,
+      });
       return { result, host: at.host, attemptNumber: at.attemptNumber, diff };
     },
     { taskId: task.id, signal: ctx.signal },
@@ -183,5 +212,11 @@ export async function runAgent(ctx: RunContext): Promise<void> {
   ctx.host = outcome.result.host;
   ctx.attemptNumber = outcome.result.attemptNumber;
   ctx.diff = outcome.result.diff;
-  pending.set(ctx, { model: outcome.modelUsed, kinds: selection.kinds, durationMs: producedIn });
+  const tokens = ctx.agentResult.tokens;
+  pending.set(ctx, {
+    model: outcome.modelUsed,
+    kinds: selection.kinds,
+    durationMs: producedIn,
+    tokens: tokens ? tokens.prompt + tokens.completion : undefined,
+  });
 }
