@@ -23,6 +23,7 @@ import {
   retryOptionsFrom,
 } from './models/index.js';
 import { DefaultModelSelector } from './models/selection/index.js';
+import { failureHintsFrom, Notifier, resolveChannels } from './notifications/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { createMetrics, LogHub, logDirectory } from './observability/index.js';
 import type { CompletionDeps } from './pipeline/completion.js';
@@ -85,6 +86,8 @@ export interface App {
   metrics: Registry;
   /** The one stats module: `/api/stats`, the dashboard, `status --json` and the stats gauges of `metrics`. */
   stats: StatsService;
+  /** Sends notifications (`notifications.channels`); undefined when disabled or none are configured. */
+  notifier: Notifier | undefined;
   close(): Promise<void>;
 }
 
@@ -93,7 +96,15 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const { config, baseDir, env } = loaded;
   const startedAt = Date.now();
   const abs = (p: string) => path.resolve(baseDir, p);
-  const secrets = secretValues(loaded.secrets);
+  // Channels read their env:NAME values here: a missing variable stops the start (CONFIG_INVALID),
+  // and what they read (webhook secrets, SMTP passwords, Slack URLs) is redacted like any token.
+  const notifying =
+    config.notifications.enabled && config.notifications.channels.length > 0
+      ? resolveChannels(config.notifications, env)
+      : undefined;
+  const secrets = [...new Set([...secretValues(loaded.secrets), ...(notifying?.secrets ?? [])])].sort(
+    (a, b) => b.length - a.length,
+  );
   const folders = {
     todo: abs(config.folders.todo),
     doing: abs(config.folders.doing),
@@ -316,6 +327,18 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   });
   const metrics = createMetrics(events, { counts: () => source.counts() });
   registerStatsGauges(metrics, stats);
+  const notifier =
+    notifying &&
+    new Notifier({
+      settings: config.notifications,
+      channels: notifying.channels,
+      events,
+      store,
+      secrets,
+      logger: logs.get('processor'),
+      failureHints: failureHintsFrom(source),
+    });
+  notifier?.start();
   return {
     loaded,
     events,
@@ -335,6 +358,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     recovery: { ...completion, maxRetries: config.recovery.maxRetries },
     metrics,
     stats,
+    notifier,
     startFollowUp: (...args) => followUps.start(...args),
     followUpsIdle: () => followUps.idle(),
     async close() {
@@ -343,6 +367,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       await worker.stop();
       await warmUp?.stop();
       await router?.stop();
+      // After the worker (its last events are sent), before the store (deliveries record there).
+      await notifier?.close();
       stats.stop();
       store.close();
       await logs.close();

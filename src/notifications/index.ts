@@ -3,6 +3,7 @@
  * reviews held for attention, PRs opened and merged, hosts down and a daily digest.
  */
 export { type Clock, systemClock } from './clock.js';
+export { failureHintsFrom } from './hints.js';
 export { clean, composeMessage, escapeHtml, escapeMrkdwn } from './message.js';
 export { Notifier, type NotifierOptions } from './notifier.js';
 export { renderFor } from './render.js';
