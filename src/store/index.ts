@@ -1,3 +1,10 @@
+export {
+  AUDIT_GENESIS,
+  type AuditListOptions,
+  type AuditRecord,
+  type AuditVerifyResult,
+  auditRowHash,
+} from './audit-chain.js';
 export { SqliteStore } from './sqlite-store.js';
 export type { AttemptWindowStats, AuditEventRow, ReviewTotals } from './stats-queries.js';
 export type {

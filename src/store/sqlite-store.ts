@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as auditChain from './audit-chain.js';
 import type {
   NewNotification,
   NotificationRecord,
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
     while (step.immediate()) {
       // one migration per transaction, until the schema is current
     }
+    auditChain.prepareAuditChain(this.db);
   }
 
   getRun(taskId: string): RunRecord | undefined {
@@ -260,10 +262,16 @@ export class SqliteStore implements Store {
     return res.changes === 1;
   }
 
-  audit(name: string, taskId: string | undefined, payload: unknown): void {
-    this.db
-      .prepare('INSERT INTO audit (ts, name, task_id, payload) VALUES (?, ?, ?, ?)')
-      .run(new Date().toISOString(), name, taskId ?? null, JSON.stringify(payload));
+  audit(name: string, taskId: string | undefined, payload: unknown, actor?: string): void {
+    auditChain.appendAudit(this.db, name, taskId, payload, actor);
+  }
+
+  listAudit(opts: auditChain.AuditListOptions): auditChain.AuditRecord[] {
+    return auditChain.listAudit(this.db, opts);
+  }
+
+  verifyAudit(): auditChain.AuditVerifyResult {
+    return auditChain.verifyAudit(this.db);
   }
 
   addReviewComments(prNumber: number, comments: readonly ReviewCommentRecord[]): void {

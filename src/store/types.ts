@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors/index.js';
+import type { AuditListOptions, AuditRecord, AuditVerifyResult } from './audit-chain.js';
 import type {
   NewNotification,
   NotificationRecord,
@@ -7,7 +8,15 @@ import type {
 } from './notification-log.js';
 import type { AttemptWindowStats, AuditEventRow, ReviewTotals } from './stats-queries.js';
 
-export type { NewNotification, NotificationRecord, NotificationStatus, NotificationUpdate };
+export type {
+  AuditListOptions,
+  AuditRecord,
+  AuditVerifyResult,
+  NewNotification,
+  NotificationRecord,
+  NotificationStatus,
+  NotificationUpdate,
+};
 
 /** Where a task's run stands. The task file's folder is what users see; this is what we remember. */
 export type RunState = 'queued' | 'running' | 'published' | 'review' | 'failed' | 'completed';
@@ -112,7 +121,15 @@ export interface Store {
   forgetDelivery(id: string): void;
   /** Records a one-time notice under `key`; false when it was recorded before (do not send it again). */
   markNotice(key: string): boolean;
-  audit(name: string, taskId: string | undefined, payload: unknown): void;
+  /**
+   * Appends a row to the hash-chained audit log. `actor`: who acted (webhook sender, CLI user);
+   * default the payload's `actor`, else `ticket-processor`.
+   */
+  audit(name: string, taskId: string | undefined, payload: unknown, actor?: string): void;
+  /** Audit rows with their hashes, oldest first. */
+  listAudit(opts: AuditListOptions): AuditRecord[];
+  /** Walks the audit hash chain and names the first row that does not hold. */
+  verifyAudit(): AuditVerifyResult;
   addReviewComments(prNumber: number, comments: readonly ReviewCommentRecord[]): void;
   listReviewComments(prNumber: number): ReviewCommentRecord[];
   /** A cached value under `key`, unless it expired. */

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+
+type Row = Record<string, unknown>;
+
+/*
+ * The audit table as a hash chain. Each row stores the hash of the row before it (`prev_hash`)
+ * and its own `hash`, the SHA-256 of a canonical serialisation of its content and `prev_hash`.
+ * Editing a row changes its content hash; removing or inserting a row breaks the next row's
+ * link. Plain functions over the connection, like sqlite-extras.ts.
+ */
+
+/** `prev_hash` of the first row. */
+export const AUDIT_GENESIS = '0'.repeat(64);
+
+/** Who acts when an event carries no actor of its own: the pipeline. */
+export const DEFAULT_ACTOR = 'ticket-processor';
+
+/** One audit row as stored, its payload still the exact JSON text that was hashed. */
+export interface AuditRecord {
+  id: number;
+  ts: string;
+  name: string;
+  taskId: string | undefined;
+  actor: string | undefined;
+  model: string | undefined;
+  host: string | undefined;
+  commitSha: string | undefined;
+  /** PR URL when known, else `#<number>`. */
+  pr: string | undefined;
+  /** The payload JSON text. */
+  payload: string;
+  prevHash: string | undefined;
+  hash: string | undefined;
+}
+
+/** What `audit verify` found. `rows`: rows checked and intact (before the first broken one). */
+export interface AuditVerifyResult {
+  ok: boolean;
+  rows: number;
+  /** Hash of the last intact row (AUDIT_GENESIS for an empty log). */
+  headHash: string;
+  broken?: {
+    id: number;
+    ts: string;
+    name: string;
+    taskId: string | undefined;
+    /**
+     * `content`: the row's own hash does not match its content (it was edited). `link`: its
+     * `prev_hash` is not the previous row's hash (a row before it was removed or inserted).
+     * `unchained`: the row has no hash although rows before it do (written around the chain).
+     */
+    reason: 'content' | 'link' | 'unchained';
+  };
+}
+
+/** Filters of `listAudit`; `since` is an ISO time (inclusive). */
+export interface AuditListOptions {
+  since?: string;
+  taskId?: string;
+  limit?: number;
+}
+
+const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+const toRecord = (r: Row): AuditRecord => ({
+  id: Number(r.id),
+  ts: String(r.ts),
+  name: String(r.name),
+  taskId: str(r.task_id),
+  actor: str(r.actor),
+  model: str(r.model),
+  host: str(r.host),
+  commitSha: str(r.commit_sha),
+  pr: str(r.pr),
+  payload: String(r.payload),
+  prevHash: str(r.prev_hash),
+  hash: str(r.hash),
+});
+
+/**
+ * SHA-256 over a JSON array of the row's fields in a fixed order, absent values as null: an
+ * array has no key order to disagree about, and JSON escaping keeps field boundaries unambiguous.
+ */
+export function auditRowHash(r: Omit<AuditRecord, 'hash'>): string {
+  const fields = [
+    r.prevHash ?? null,
+    r.id,
+    r.ts,
+    r.name,
+    r.taskId ?? null,
+    r.actor ?? null,
+    r.model ?? null,
+    r.host ?? null,
+    r.commitSha ?? null,
+    r.pr ?? null,
+    r.payload,
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+/** Chain columns an event carries in its payload (model, host, commit, PR, actor). */
+export function chainFields(
+  db: Database.Database,
+  name: string,
+  taskId: string | undefined,
+  payload: unknown,
+  actor: string | undefined,
+): Pick<AuditRecord, 'actor' | 'model' | 'host' | 'commitSha' | 'pr'> {
+  const p = (payload && typeof payload === 'object' ? payload : {}) as Row;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  let commitSha = text(p.commitSha);
+  // The publish event names the PR; the commit it carries is in the run record.
+  if (!commitSha && name === 'task.published' && taskId) {
+    const run = db.prepare('SELECT commit_sha FROM runs WHERE task_id = ?').get(taskId) as Row | undefined;
+    commitSha = str(run?.commit_sha);
+  }
+  const prNumber = typeof p.prNumber === 'number' ? `#${p.prNumber}` : undefined;
+  return {
+    actor: actor ?? text(p.actor) ?? DEFAULT_ACTOR,
+    model: text(p.model),
+    host: text(p.host),
+    commitSha,
+    pr: text(p.prUrl) ?? prNumber,
+  };
+}
+
+/** The last chained row's hash, or the genesis value. */
+function headHash(db: Database.Database): { id: number; hash: string } {
+  const r = db.prepare('SELECT id, hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1').get() as
+    | Row
+    | undefined;
+  return r ? { id: Number(r.id), hash: String(r.hash) } : { id: 0, hash: AUDIT_GENESIS };
+}
+
+/** The id AUTOINCREMENT would give the next row (never an id used before, even a deleted one). */
+function nextId(db: Database.Database): number {
+  const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").get() as Row | undefined;
+  const max = db.prepare('SELECT MAX(id) AS m FROM audit').get() as Row;
+  return Math.max(Number(seq?.seq ?? 0), Number(max.m ?? 0)) + 1;
+}
+
+/**
+ * Appends one row. The last hash is read inside an IMMEDIATE transaction (the write lock is
+ * taken first), so two processes on one database never both chain to the same row.
+ */
+export function appendAudit(
+  db: Database.Database,
+  name: string,
+  taskId: string | undefined,
+  payload: unknown,
+  actor?: string,
+): void {
+  const json = JSON.stringify(payload ?? null);
+  db.transaction(() => {
+    const head = headHash(db);
+    const row: Omit<AuditRecord, 'hash'> = {
+      id: nextId(db),
+      ts: new Date().toISOString(),
+      name,
+      taskId,
+      ...chainFields(db, name, taskId, payload, actor),
+      payload: json,
+      prevHash: head.hash,
+    };
+    insert(db, { ...row, hash: auditRowHash(row) });
+  }).immediate();
+}
+
+function insert(db: Database.Database, r: AuditRecord): void {
+  db.prepare(
+    `INSERT INTO audit (id, ts, name, task_id, actor, model, host, commit_sha, pr, payload, prev_hash, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    r.id,
+    r.ts,
+    r.name,
+    r.taskId ?? null,
+    r.actor ?? null,
+    r.model ?? null,
+    r.host ?? null,
+    r.commitSha ?? null,
+    r.pr ?? null,
+    r.payload,
+    r.prevHash ?? null,
+    r.hash ?? null,
+  );
+}
+
+/**
+ * Makes chained rows append-only and chains rows written before the chain existed (run on
+ * every open; both steps are no-ops once done). The triggers stop mistakes and casual edits,
+ * not an attacker: whoever can write the file can drop a trigger. That is exactly why the
+ * chain exists — an edit or removal made that way still shows in `audit verify`.
+ */
+export function prepareAuditChain(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(`
+      CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL
+      BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+      CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit WHEN OLD.hash IS NOT NULL
+      BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;`);
+    backfill(db);
+  }).immediate();
+}
+
+/**
+ * Chains, in id order, the rows without a hash after the last chained one: the rows of a
+ * database from before migration 4. Unchained rows between chained ones are left for
+ * `verifyAudit` to report; chaining them now would hide that they were slipped in.
+ */
+function backfill(db: Database.Database): void {
+  const head = headHash(db);
+  const rows = db
+    .prepare('SELECT * FROM audit WHERE hash IS NULL AND id > ? ORDER BY id')
+    .all(head.id) as Row[];
+  if (rows.length === 0) return;
+  const update = db.prepare(
+    'UPDATE audit SET actor = ?, model = ?, host = ?, commit_sha = ?, pr = ?, prev_hash = ?, hash = ? WHERE id = ?',
+  );
+  let prev = head.hash;
+  for (const raw of rows) {
+    const r = toRecord(raw);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(r.payload);
+    } catch {
+      payload = undefined;
+    }
+    const derived = chainFields(db, r.name, r.taskId, payload, r.actor);
+    const row: Omit<AuditRecord, 'hash'> = { ...r, ...derived, prevHash: prev };
+    const hash = auditRowHash(row);
+    update.run(
+      row.actor ?? null,
+      row.model ?? null,
+      row.host ?? null,
+      row.commitSha ?? null,
+      row.pr ?? null,
+      prev,
+      hash,
+      r.id,
+    );
+    prev = hash;
+  }
+}
+
+/** Audit rows, oldest first. */
+export function listAudit(db: Database.Database, opts: AuditListOptions = {}): AuditRecord[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (opts.since) {
+    where.push('ts >= ?');
+    args.push(opts.since);
+  }
+  if (opts.taskId) {
+    where.push('task_id = ?');
+    args.push(opts.taskId);
+  }
+  const limit = opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
+  const sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${limit}`;
+  return (db.prepare(sql).all(...args) as Row[]).map(toRecord);
+}
+
+/** Walks the whole chain in id order and stops at the first row that does not hold. */
+export function verifyAudit(db: Database.Database): AuditVerifyResult {
+  let prev = AUDIT_GENESIS;
+  let rows = 0;
+  for (const raw of db.prepare('SELECT * FROM audit ORDER BY id').iterate() as Iterable<Row>) {
+    const r = toRecord(raw);
+    const at = { id: r.id, ts: r.ts, name: r.name, taskId: r.taskId };
+    if (!r.hash) return { ok: false, rows, headHash: prev, broken: { ...at, reason: 'unchained' } };
+    if (auditRowHash(r) !== r.hash) {
+      return { ok: false, rows, headHash: prev, broken: { ...at, reason: 'content' } };
+    }
+    if (r.prevHash !== prev) return { ok: false, rows, headHash: prev, broken: { ...at, reason: 'link' } };
+    prev = r.hash;
+    rows++;
+  }
+  return { ok: true, rows, headHash: prev };
+}
