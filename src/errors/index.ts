@@ -1,2 +1,9 @@
 export { type ClassifyStatusOptions, classify, classifyStatus, type StatusDomain } from './classify.js';
-export { type ErrorCode, TpError, type TpErrorDetails, type TpErrorOptions } from './tp-error.js';
+export {
+  type ErrorCode,
+  type FailureAttempt,
+  type FailureFinding,
+  TpError,
+  type TpErrorDetails,
+  type TpErrorOptions,
+} from './tp-error.js';

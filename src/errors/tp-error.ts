@@ -46,6 +46,34 @@ export type ErrorCode =
 const marker = Symbol.for('ticket-processor.error');
 
 /**
+ * One failed attempt (a model on a host), as `failed/<file>.error.json` and the store record it.
+ * Defined here, beside `TpErrorDetails.attempts`, because the models domain writes it into errors
+ * and the pipeline and intake read it back: both depend on errors, never on each other.
+ */
+export interface FailureAttempt {
+  /** 1-based, across the whole fallback chain. */
+  attemptNumber: number;
+  /** Model as tried (provider prefix stripped). */
+  model: string;
+  /** Host URL without credentials; undefined when no host could be used. */
+  host?: string | undefined;
+  error: string;
+  code: ErrorCode;
+  errorType: 'transient' | 'permanent';
+  durationMs: number;
+}
+
+/** An open code review finding, as error.json lists it when the review blocked the run. */
+export interface FailureFinding {
+  severity: string;
+  category: string;
+  file: string;
+  line?: number | undefined;
+  message: string;
+  suggestion?: string | undefined;
+}
+
+/**
  * Machine-readable detail of a failure. The fields read across domains are typed here, so
  * readers need no casts; anything else (paths, hosts, phases) stays free-form.
  */
@@ -58,6 +86,10 @@ export interface TpErrorDetails {
   outputTail?: string;
   /** Exit code of a child process; null when a signal ended it. */
   exitCode?: number | null;
+  /** Every failed attempt of a model fallback chain, oldest first. */
+  attempts?: FailureAttempt[];
+  /** `REVIEW_BLOCKED`: the open findings that blocked the run. */
+  findings?: readonly FailureFinding[];
   [key: string]: unknown;
 }
 

@@ -34,7 +34,7 @@ class HintAwareBackoff implements IBackoffFactory<{ result: unknown }> {
     const err = (context.result as { error?: unknown }).error;
     const hinted = TpError.isInstance(err) ? err.details.retryAfterMs : undefined;
     const duration =
-      typeof hinted === 'number' ? Math.min(Math.max(step.duration, hinted), this.maxDelayMs) : step.duration;
+      hinted !== undefined ? Math.min(Math.max(step.duration, hinted), this.maxDelayMs) : step.duration;
     return { duration, next: (ctx) => new HintAwareBackoff(step, this.maxDelayMs).next(ctx) };
   }
 }

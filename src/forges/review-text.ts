@@ -94,7 +94,7 @@ export function splitText(text: string, max = MAX_REVIEW_TEXT): string[] {
  */
 export function isContentRejection(err: unknown): boolean {
   if (!TpError.isInstance(err)) return false;
-  const status = (err.details as { status?: unknown } | undefined)?.status;
+  const { status } = err.details;
   return status === 400 || status === 422;
 }
 

@@ -1,28 +1,11 @@
-import type { ErrorCode } from '../errors/index.js';
+import type { FailureAttempt, FailureFinding } from '../errors/index.js';
 import type { Task, TaskFormat, TaskProblem } from '../tasks/types.js';
 
 /** The folder (or Backlog.md state) a task is in, as a user sees it. */
 export type TaskState = 'todo' | 'doing' | 'review' | 'failed' | 'completed';
 
-export interface FailureAttempt {
-  attemptNumber: number;
-  model: string;
-  host?: string | undefined;
-  error: string;
-  code: ErrorCode;
-  errorType: 'transient' | 'permanent';
-  durationMs: number;
-}
-
-/** An open code review finding, as error.json lists it when the review blocked the run. */
-export interface FailureFinding {
-  severity: string;
-  category: string;
-  file: string;
-  line?: number | undefined;
-  message: string;
-  suggestion?: string | undefined;
-}
+// Both records travel inside `TpError.details`, so the errors domain owns them.
+export type { FailureAttempt, FailureFinding } from '../errors/index.js';
 
 /** What `failed/<file>.error.json` holds (the original's fields, plus code/hint/stage/attempts). */
 export interface FailureReport {

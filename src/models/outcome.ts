@@ -1,5 +1,5 @@
 import { TpError } from '../errors/index.js';
-import type { ModelAttempt, SkippedModel } from './fallback.js';
+import { failedAttempts, type ModelAttempt, type SkippedModel } from './fallback.js';
 import type { Host } from './host.js';
 import { canonicalModel } from './names.js';
 
@@ -36,7 +36,7 @@ export function notFound(model: string, hosts: Host[]): TpError {
   );
 }
 
-/** `error` with the attempt history in `details.attempts`. */
+/** `error` with the failed attempts in `details.attempts` (the error.json shape). */
 export function withAttempts(error: TpError, attempts: ModelAttempt[], taskId: string | undefined): TpError {
   return new TpError(error.message, {
     code: error.code,
@@ -44,7 +44,7 @@ export function withAttempts(error: TpError, attempts: ModelAttempt[], taskId: s
     hint: error.hint,
     taskId,
     cause: error,
-    details: { ...error.details, attempts },
+    details: { ...error.details, attempts: failedAttempts(attempts) },
   });
 }
 
@@ -95,7 +95,7 @@ export interface TriedModel {
  * task; models missing from the hosts only say which ones were not installed. MODEL_NOT_FOUND
  * (with the `ollama pull` hint) is the outcome only when every tried model was missing. The
  * lead error's details (the agent's output tail) are kept; every attempt is in
- * `details.attempts`, the left-out models in `details.skipped`.
+ * `details.attempts` (all failed, in the error.json shape), the left-out models in `details.skipped`.
  */
 export function summarise(
   chain: readonly string[],
@@ -112,7 +112,11 @@ export function summarise(
     ...skipped.map((s) => `${s.model}: skipped, not installed on any host`),
   ];
   const rest = others.length ? ` — other models: ${others.join('; ')}` : '';
-  const details = { attempts, models: [...chain], ...(skipped.length ? { skipped: [...skipped] } : {}) };
+  const details = {
+    attempts: failedAttempts(attempts),
+    models: [...chain],
+    ...(skipped.length ? { skipped: [...skipped] } : {}),
+  };
   if (!lead) {
     const first = canonicalModel(tried[0]?.model ?? chain[0]!);
     const missing = tried.map((t) => `${t.model}: ${t.error.message}`);

@@ -1,8 +1,7 @@
-import { TpError } from '../errors/index.js';
+import { type FailureAttempt, TpError } from '../errors/index.js';
 import type { BreakerOptions, BreakerPermit } from './breaker.js';
 import { classifyModelError, isHostFailure } from './classify-model-error.js';
 import {
-  type FailedModelAttempt,
   type FallbackResult,
   failedAttempts,
   type ModelAttempt,
@@ -171,7 +170,7 @@ export class ModelRouter {
     chain: string[],
     fn: (ctx: AttemptContext) => Promise<T>,
     opts: { taskId: string; signal: AbortSignal; onAttempt?: (attempt: ModelAttempt) => void },
-  ): Promise<{ result: T; modelUsed: string; host: string; attempts: FailedModelAttempt[] }> {
+  ): Promise<{ result: T; modelUsed: string; host: string; attempts: FailureAttempt[] }> {
     try {
       const r = await this.runWithFallback(chain, fn, opts);
       return {
@@ -182,15 +181,13 @@ export class ModelRouter {
       };
     } catch (err) {
       const e = classifyModelError(err);
-      const attempts = e.details.attempts as ModelAttempt[] | undefined;
-      const failed = attempts ? failedAttempts(attempts) : [];
       throw new TpError(e.message, {
         code: e.code,
         retryable: e.retryable,
         hint: e.hint,
         taskId: opts.taskId,
         cause: e.cause ?? e,
-        details: { ...e.details, attempts: failed },
+        details: { ...e.details, attempts: e.details.attempts ?? [] },
       });
     }
   }

@@ -45,8 +45,7 @@ export interface ErrorReport extends FailureReport {
 /** Builds error.json (machine) and error.log (human) for a failed task, with secrets redacted. */
 export function failureFiles(ctx: FailureContext): { report: ErrorReport; log: string } {
   const blocked = ctx.error.code === 'REVIEW_BLOCKED';
-  const findings =
-    blocked && Array.isArray(ctx.error.details.findings) ? ctx.error.details.findings : undefined;
+  const findings = blocked ? ctx.error.details.findings : undefined;
   const r = (s: string | undefined) => (s === undefined ? undefined : redact(s, ctx.secrets));
   const hint = (
     ctx.error.hint ??

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { FailureAttempt } from '../intake/types.js';
 import type { Task } from '../tasks/types.js';
 import { failTask } from './failure.js';
 import { createRunContext, type RunContext, runStages } from './run-context.js';
@@ -82,7 +81,7 @@ export class TaskProcessor {
     const { task, file } = ctx;
     const error = runError(ctx, raw).withTask(task.id);
     recordRunOutcome(ctx, false);
-    const attempts = (error.details.attempts as FailureAttempt[] | undefined) ?? ctx.attempts;
+    const attempts = error.details.attempts ?? ctx.attempts;
     await failTask(this.deps, {
       taskId: task.id,
       file,

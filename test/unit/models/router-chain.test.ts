@@ -162,7 +162,7 @@ describe('ModelRouter chain: skipping and reporting', () => {
       .catch((e) => e)) as TpError;
     expect(err).toMatchObject({ code: 'MODEL_BAD_REQUEST', hint: 'use text mode' });
     expect(err.message).toMatch(/^a: a cannot use tools — other models: b: Agent made no changes/);
-    expect((err.details.attempts as Array<{ model: string }>).map((a) => a.model)).toEqual(['a', 'b']);
+    expect(err.details.attempts?.map((a) => a.model)).toEqual(['a', 'b']);
   });
 
   it('a 404 from a host that listed the model does not lead when a later model really ran', async () => {
