@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { renderConfigDocs } from '../config/index.js';
 import { classify } from '../errors/index.js';
+import { auditExportCommand, auditVerifyCommand } from './audit-command.js';
 import type { CliIo } from './context.js';
 import { demoCommand } from './demo-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { initCommand } from './init-command.js';
+import { logsCommand } from './logs-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { prCommand, statusCommand } from './ops-commands.js';
 import { retryFailedCommand } from './retry-command.js';
@@ -114,6 +116,29 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     )
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => run(doctorCommand(io, { ...g(), ...o })));
+  program
+    .command('logs')
+    .description('show the log files, pretty-printed; filter by task, level, component; --follow tails them')
+    .option('--task <id>', 'only lines of this task')
+    .option('--level <level>', 'minimum level: trace, debug, info, warn, error, fatal')
+    .option('--component <name>', 'processor, watcher, git, server or error')
+    .option('-f, --follow', 'keep printing new lines (also across a rotation) until Ctrl-C')
+    .option('-n, --lines <n>', 'only the last n matching lines')
+    .option('--json', 'print the JSON lines as written')
+    .action((o: object) => run(logsCommand(io, { ...g(), ...o })));
+  const audit = program
+    .command('audit')
+    .description('the tamper-evident audit log: verify the chain, export rows');
+  audit
+    .command('verify')
+    .description('walk the hash chain; exit 1 naming the first edited, removed or inserted row')
+    .action(() => run(auditVerifyCommand(io, g())));
+  audit
+    .command('export')
+    .description('audit rows as JSON lines on stdout, with their hashes')
+    .option('--since <when>', 'ISO date/time, or a duration back from now: 30m, 24h, 7d, 2w')
+    .option('--task <id>', 'only rows of this task')
+    .action((o: { since?: string; task?: string }) => run(auditExportCommand(io, { ...g(), ...o })));
   program
     .command('config')
     .description('print the configuration reference')
