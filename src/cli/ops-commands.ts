@@ -18,9 +18,12 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
       now: Date.now(),
     });
     if (opts.json) {
+      // The stats snapshot (the numbers of /api/stats) around the earlier fields. This process
+      // runs no worker: what runs and waits comes from the store and the folders, as above.
+      const { running: _live, queues: _idle, ...stats } = await app.stats.snapshot();
       io.out(
         JSON.stringify(
-          { counts, running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })), queues },
+          { counts, running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })), queues, ...stats },
           null,
           2,
         ),
