@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeProject, runCli, writeTask } from '../../helpers/project.js';
@@ -164,4 +164,25 @@ describe('ticket-processor logs with logging.format pretty', () => {
     });
     expect(grep.split('\n').filter(Boolean)).toHaveLength(lines.length);
   }, 120_000);
+});
+
+describe('git.log and credentials', () => {
+  it('logs a clone from a URL with credentials with the user info redacted, and the secret nowhere', async () => {
+    const secret = 'gitlog-secret-9f8e7d6c5b4a';
+    // Port 9 (discard) is closed: the clone fails at once, and is still logged with its args.
+    const { root } = await makeProject({
+      repository: { url: `http://tp-user:${secret}@127.0.0.1:9/acme/r.git` },
+      agent: { type: 'command', command: AGENT },
+    });
+    writeTask(root, '5', { title: 'Clones' });
+    const r = await runCli(['start', '--once', '--no-server'], { cwd: root });
+    expect(r.stdout).toContain('task 5: ✘ failed');
+    const clone = jsonLines(path.join(root, 'logs', 'git.log')).find((l) => l.message === 'git clone');
+    expect(clone).toMatchObject({ level: 'info', ok: false });
+    expect(clone?.args).toContain('http://***@127.0.0.1:9/acme/r.git');
+    for (const dir of ['logs', 'backlog/failed'])
+      for (const f of readdirSync(path.join(root, dir)))
+        expect(readFileSync(path.join(root, dir, f), 'utf8')).not.toContain(secret);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+  }, 60_000);
 });
