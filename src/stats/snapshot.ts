@@ -14,7 +14,7 @@ export const DEFAULT_WINDOW_HOURS = 24;
 
 /** What the stats module reads. Everything is read when asked; only the running tasks are kept. */
 export interface StatsDeps {
-  store: Pick<Store, 'attemptStats' | 'modelTokens' | 'auditEvents' | 'reviewTotals'>;
+  store: Pick<Store, 'attemptStats' | 'modelTokens' | 'auditEvents' | 'reviewTotals' | 'notificationCounts'>;
   events: EventBus;
   source: Pick<TaskSource, 'counts' | 'listFailed'>;
   worker: { queueStats(): QueueStats[]; processing(): string[] };
@@ -35,15 +35,6 @@ export interface StatsDeps {
 
 /** The stats service plus `stop()`, which detaches its event listeners. */
 export type StatsModule = StatsService & { stop(): void };
-
-type NotificationCounts = StatsSnapshot['notifications'];
-
-/** The notification deliveries per status, where the store keeps them (the notifications part adds it). */
-function notificationCounts(store: unknown): NotificationCounts {
-  const counts = (store as { notificationCounts?: () => Record<string, number> }).notificationCounts?.();
-  if (!counts) return { sent: 0, failed: 0, pending: 0 };
-  return { sent: counts.sent ?? 0, failed: counts.failed ?? 0, pending: counts.pending ?? 0 };
-}
 
 function hostStats(h: HostHealth): HostStats {
   return {
@@ -89,7 +80,8 @@ export function createStats(deps: StatsDeps): StatsModule {
         review: deps.store.reviewTotals(new Date(since).toISOString()),
         running: live.list(deps.worker.processing()),
         failures,
-        notifications: notificationCounts(deps.store),
+        // All deliveries kept (not windowed): failed ones stay until someone looks.
+        notifications: deps.store.notificationCounts(),
       };
     },
     async trends(range) {

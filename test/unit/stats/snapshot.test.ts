@@ -107,6 +107,18 @@ describe('stats: the snapshot', () => {
     expect(snap.notifications).toEqual({ sent: 0, failed: 0, pending: 0 });
   });
 
+  it('notifications: the deliveries the store keeps, per status', async () => {
+    const f = statsFixture(NOW);
+    close = () => f.store.close();
+    const add = (subject: string) =>
+      f.store.addNotification({ channel: 'slack#0', event: 'task.failed', subject, payload: '{}' });
+    add('a');
+    f.store.updateNotification(add('b'), { status: 'sent', attempts: 1 });
+    f.store.updateNotification(add('c'), { status: 'failed', attempts: 5, lastError: 'HTTP 500' });
+    f.store.updateNotification(add('d'), { status: 'failed', attempts: 5, lastError: 'HTTP 500' });
+    expect((await f.stats.snapshot()).notifications).toEqual({ sent: 1, failed: 2, pending: 1 });
+  });
+
   it('hosts come from the router; Ollama is healthy while one host takes calls', async () => {
     const report = (url: string, state: 'CLOSED' | 'OPEN' | 'HALF_OPEN') => ({
       url,
