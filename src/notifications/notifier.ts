@@ -48,6 +48,11 @@ export class Notifier {
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly hostTimers = new Map<string, unknown>();
+  /** Hosts announced down; not again until their breaker closes. */
+  private readonly hostsDown = new Set<string>();
+  /** Delivery ids this notifier is sending (a resume must not take them). */
+  private readonly active = new Set<number>();
+  private resumeTimer: unknown;
   private readonly off: Array<() => void> = [];
   private digestTimer: unknown;
   private started = false;
@@ -100,6 +105,7 @@ export class Notifier {
       for (const t of this.hostTimers.values()) this.clock.clearTimeout(t);
       this.hostTimers.clear();
       if (this.digestTimer !== undefined) this.clock.clearTimeout(this.digestTimer);
+      if (this.resumeTimer !== undefined) this.clock.clearTimeout(this.resumeTimer);
       this.batcher.flushAll();
       const all = () => Promise.allSettled([...this.inFlight]);
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -168,18 +174,20 @@ export class Notifier {
         const t = this.hostTimers.get(e.host);
         if (t !== undefined) this.clock.clearTimeout(t);
         this.hostTimers.delete(e.host);
+        this.hostsDown.delete(e.host);
       }),
     );
   }
 
   /** An outage counts from the first opening; re-openings after half-open trials do not restart it. */
   private hostOpened(host: string, error: string): void {
-    if (this.hostTimers.has(host)) return;
+    if (this.hostTimers.has(host) || this.hostsDown.has(host)) return;
     const minutes = this.o.settings.hostDownMinutes;
     this.hostTimers.set(
       host,
       this.clock.setTimeout(() => {
         this.hostTimers.delete(host);
+        this.hostsDown.add(host);
         this.route({
           event: 'host.down',
           at: new Date(this.clock.now()).toISOString(),
@@ -231,7 +239,7 @@ export class Notifier {
         subject: message.subject,
         payload: JSON.stringify(out),
       });
-      await this.deliveries.deliver(id, channel, event, out);
+      await this.deliver(id, channel, event, out, 0);
     } catch (err) {
       this.o.logger?.warn(
         { channel: channel.name, event, error: this.redact(String(err)) },
@@ -240,14 +248,35 @@ export class Notifier {
     }
   }
 
+  /**
+   * How long a pending delivery may go without an update while some process still works on it:
+   * the longest backoff sleep plus one try, and a margin. Older ones were left by a process that
+   * is gone. Another process on the same store (a CLI command beside the service) thus never
+   * resends what the service is still retrying.
+   */
+  private staleAfterMs(): number {
+    const s = this.o.settings;
+    return s.retryDelayMs * 2 ** s.retries + s.timeoutMs + 500;
+  }
+
+  /** Resends the stale pending deliveries; looks again later when some may still have an owner. */
   private resumePending(): void {
+    this.resumeTimer = undefined;
     let pending: ReturnType<Store['listNotifications']>;
     try {
       pending = this.o.store.listNotifications({ status: 'pending', limit: 1_000 }).reverse();
     } catch {
       return;
     }
+    const staleAfter = this.staleAfterMs();
+    let recheck = false;
     for (const row of pending) {
+      if (this.active.has(row.id)) continue;
+      // Store times are wall-clock: compared with Date.now(), not the (maybe manual) clock.
+      if (Date.now() - Date.parse(row.updatedAt) < staleAfter) {
+        recheck = true;
+        continue;
+      }
       const channel = this.o.channels.find((c) => c.name === row.channel);
       if (!channel) {
         this.o.store.updateNotification(row.id, {
@@ -263,7 +292,24 @@ export class Notifier {
         this.o.store.updateNotification(row.id, { status: 'failed', lastError: 'stored payload unreadable' });
         continue;
       }
-      this.track(this.deliveries.deliver(row.id, channel, row.event, out, row.attempts));
+      this.track(this.deliver(row.id, channel, row.event, out, row.attempts));
+    }
+    if (recheck && !this.closed)
+      this.resumeTimer = this.clock.setTimeout(() => this.resumePending(), staleAfter);
+  }
+
+  private async deliver(
+    id: number,
+    channel: ResolvedChannel,
+    event: string,
+    out: Outgoing,
+    attemptsBefore: number,
+  ): Promise<void> {
+    this.active.add(id);
+    try {
+      await this.deliveries.deliver(id, channel, event, out, attemptsBefore);
+    } finally {
+      this.active.delete(id);
     }
   }
 

@@ -113,9 +113,13 @@ describe('the notifier in the app', () => {
       () => live.close(),
     );
     const file = path.join(tmpDir('tp-notif-resume-'), 'state.db');
-    const build = (url: string, store: SqliteStore, events: EventBus) => {
+    const build = (url: string, store: SqliteStore, events: EventBus, timeoutMs: number) => {
       const settings = notificationsSchema.parse({
         batchWindowMs: 0,
+        // The next process takes a pending row as abandoned after one backoff and one try
+        // without an update (0.6 s with the second notifier's settings).
+        retries: 0,
+        timeoutMs,
         channels: [{ name: 'hook', type: 'webhook', url, secret: 'resume-secret' }],
       });
       return new Notifier({
@@ -129,7 +133,7 @@ describe('the notifier in the app', () => {
     };
     const store1 = new SqliteStore(file);
     const bus1 = new EventBus();
-    const first = build(`${silent.url}/hook`, store1, bus1);
+    const first = build(`${silent.url}/hook`, store1, bus1, 30_000);
     first.start();
     bus1.emit('task.failed', { taskId: '2', code: 'NETWORK', error: 'down', retryable: true, elapsedMs: 1 });
     await silent.waitFor(1);
@@ -140,7 +144,7 @@ describe('the notifier in the app', () => {
     const store2 = new SqliteStore(file);
     cleanups.push(() => store2.close());
     const bus2 = new EventBus();
-    const second = build(`${live.url}/hook`, store2, bus2);
+    const second = build(`${live.url}/hook`, store2, bus2, 100);
     cleanups.push(() => second.close());
     const sent = bus2.waitFor('notification.sent');
     second.start();

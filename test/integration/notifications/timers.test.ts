@@ -62,6 +62,9 @@ describe('host.down', () => {
     expect(sent).toHaveLength(0);
     await clock.advance(1);
     await clock.runUntil(() => sent.length === 1);
+    // Still down: trials fail and the breaker re-opens, but the host was announced once.
+    events.emit('breaker.half_open', { host: 'http://gpu-a:11434' });
+    opened(events, 'http://gpu-a:11434');
     await clock.advance(30 * 60_000);
     expect(sent.map((s) => s.event)).toEqual(['host.down']);
     const [body] = bodies();
