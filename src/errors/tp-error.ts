@@ -23,6 +23,8 @@ export type ErrorCode =
   /** `codeReview.blockOnCritical`: the code review left a critical finding open; nothing was pushed. */
   | 'REVIEW_BLOCKED'
   | 'GIT_FAILED'
+  /** `git.signCommits`: the commit could not be signed (no usable gpg key for `git.userEmail`). */
+  | 'GIT_SIGN_FAILED'
   | 'PUSH_FAILED'
   | 'FORGE_AUTH'
   | 'FORGE_NOT_FOUND'

@@ -148,7 +148,8 @@ export async function git(args: string[], options: GitOptions, log?: GitLog): Pr
         stderr,
       );
     const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
-    throw new TpError(`git ${sub} failed${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`, {
+    const what = e.timedOut ? `timed out after ${options.timeoutMs ?? 120_000} ms` : 'failed';
+    throw new TpError(`git ${sub} ${what}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`, {
       code: sub === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
       retryable: Boolean(e.timedOut) || network,
       details: { args: args.map((a) => redact(a, secrets)), exitCode: e.exitCode },

@@ -308,12 +308,12 @@ export class Workspace {
     return this.trees.diff(wt);
   }
 
-  /** Commits everything with the task trailer and returns the sha; `staged` skips the `git add` after `diff()`. */
+  /** Commits everything with the task trailer (and `trailers`) and returns the sha; `staged` skips the `git add` after `diff()`. */
   commit(
     wt: PreparedWorktree,
     message: string,
     taskId: string,
-    opts: { staged?: boolean } = {},
+    opts: { staged?: boolean; trailers?: ReadonlyArray<readonly [string, string]> } = {},
   ): Promise<string> {
     return this.trees.commit(wt, message, taskId, opts);
   }

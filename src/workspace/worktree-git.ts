@@ -22,12 +22,28 @@ export interface GitCall {
   auth?: PushAuth | undefined;
   network?: boolean;
   sign?: boolean;
+  timeoutMs?: number;
 }
 
 export type RunGit = (args: string[], cwd: string, call?: GitCall) => Promise<string>;
 
 /** Trailer that marks a commit as ours, so a restarted run can recognise work already pushed. */
 export const TASK_TRAILER = 'Ticket-Processor-Task';
+
+/** How long a signing commit may take: gpg waiting on a passphrase prompt must not hang the task. */
+const SIGN_TIMEOUT_MS = 30_000;
+
+/** A trailer block: the task trailer, then `extra` (keys checked, values on one line). */
+export function trailerBlock(taskId: string, extra: ReadonlyArray<readonly [string, string]> = []): string {
+  const lines = [[TASK_TRAILER, taskId] as const, ...extra].map(([key, value]) => {
+    if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(key)) {
+      throw new TpError(`Refusing commit trailer key "${key}".`, { code: 'INTERNAL', retryable: false });
+    }
+    const flat = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    return `${key}: ${flat}`;
+  });
+  return lines.join('\n');
+}
 
 const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -102,12 +118,16 @@ export class WorktreeGit {
     ]);
   }
 
-  /** Commits everything in the worktree with the task trailer and returns the sha; `staged` skips the `git add` when `diff()` has just staged it all. */
+  /**
+   * Commits everything in the worktree with the task trailer (and `trailers`, in the same
+   * trailer block) and returns the sha; `staged` skips the `git add` when `diff()` has just
+   * staged it all.
+   */
   async commit(
     wt: PreparedWorktree,
     message: string,
     taskId: string,
-    opts: { staged?: boolean } = {},
+    opts: { staged?: boolean; trailers?: ReadonlyArray<readonly [string, string]> } = {},
   ): Promise<string> {
     if (!opts.staged) await this.run(wt, ['add', '-A']);
     const { name, email } = this.options.author;
@@ -120,16 +140,30 @@ export class WorktreeGit {
       '--quiet',
       '--no-verify',
       `--message=${message}`,
-      `--message=${TASK_TRAILER}: ${taskId}`,
+      `--message=${trailerBlock(taskId, opts.trailers)}`,
     ];
-    if (this.options.signCommits) args.push('-S');
-    await this.run(wt, args, { sign: this.options.signCommits });
+    if (this.options.signCommits) {
+      args.push(await this.signOption(wt));
+      await this.run(wt, args, { sign: true, timeoutMs: SIGN_TIMEOUT_MS }).catch((err: unknown) => {
+        throw signFailure(err, email);
+      });
+    } else await this.run(wt, args);
     // git has just written the branch as a loose ref in the shared repository: read it rather
     // than start another git process (~20 ms); fall back to rev-parse if it is not there.
     const loose = wt.cache
       ? await readFile(path.join(wt.cache, 'refs', 'heads', ...wt.branch.split('/')), 'utf8').catch(() => '')
       : '';
     return /^[0-9a-f]{40,64}$/.test(loose.trim()) ? loose.trim() : this.run(wt, ['rev-parse', 'HEAD']);
+  }
+
+  /**
+   * `-S` when the user's git config names a signing key (`user.signingkey`, gpg or ssh format);
+   * otherwise the gpg key of the commit email (`<email>`: an exact match, where git's default,
+   * the whole "Name <email>" ident, would need the key's name to match too).
+   */
+  private async signOption(wt: PreparedWorktree): Promise<string> {
+    const key = await this.run(wt, ['config', '--get', 'user.signingkey'], { sign: true }).catch(() => '');
+    return key.trim() ? '-S' : `--gpg-sign=<${this.options.author.email}>`;
   }
 
   /**
@@ -168,4 +202,21 @@ export class WorktreeGit {
       }
     }
   }
+}
+
+/** A signing commit that failed: most often no usable key, which no retry will fix. */
+function signFailure(err: unknown, email: string): TpError {
+  const detail = (err as Error).message;
+  const timedOut = /timed out/i.test(detail);
+  return new TpError(
+    timedOut
+      ? 'Signing the commit timed out: gpg is probably waiting for a passphrase nobody can type.'
+      : `Signing the commit failed: ${detail}`,
+    {
+      code: 'GIT_SIGN_FAILED',
+      retryable: false,
+      cause: err,
+      hint: `git.signCommits is on: the service user needs a gpg secret key for ${email} (git.userEmail, or user.signingkey in its git config) in GNUPGHOME or ~/.gnupg, usable without a prompt (no passphrase, or one cached in gpg-agent). Or turn git.signCommits off.`,
+    },
+  );
 }
