@@ -9,6 +9,7 @@ import { Deliveries } from './delivery.js';
 import { digestCounts, nextDigestAt } from './digest.js';
 import { composeMessage } from './message.js';
 import { renderFor } from './render.js';
+import { listenForTasks } from './task-events.js';
 import type {
   NotificationItem,
   NotificationsConfig,
@@ -125,50 +126,7 @@ export class Notifier {
     const { events } = this.o;
     const at = () => new Date(this.clock.now()).toISOString();
     this.off.push(
-      events.on('task.failed', (e) =>
-        this.route({
-          event: 'task.failed',
-          at: at(),
-          taskId: e.taskId,
-          file: e.file,
-          reason: e.error,
-          code: e.code,
-        }),
-      ),
-      events.on('task.needs_attention', (e) =>
-        this.route({
-          event: 'task.needs_attention',
-          at: at(),
-          taskId: e.taskId,
-          file: e.file,
-          reason: e.reason,
-          prUrl: e.prUrl,
-          prNumber: e.prNumber,
-        }),
-      ),
-      events.on('task.published', (e) => {
-        if (e.prUrl)
-          this.route({
-            event: 'pr.opened',
-            at: at(),
-            taskId: e.taskId,
-            file: e.file,
-            prUrl: e.prUrl,
-            prNumber: e.prNumber,
-          });
-      }),
-      events.on('task.completed', (e) => {
-        // A merge by hand (`cli`) was done by the person who would be told.
-        if ((e.via === 'webhook' || e.via === 'auto') && e.prNumber !== undefined)
-          this.route({
-            event: 'pr.merged',
-            at: at(),
-            taskId: e.taskId,
-            file: e.file,
-            prNumber: e.prNumber,
-            via: e.via,
-          });
-      }),
+      ...listenForTasks(events, at, (item) => this.route(item)),
       events.on('breaker.opened', (e) => this.hostOpened(e.host, e.error)),
       events.on('breaker.closed', (e) => {
         const t = this.hostTimers.get(e.host);
