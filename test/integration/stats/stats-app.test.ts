@@ -24,7 +24,8 @@ function responder(req: ResponderRequest) {
 function fromAttempts(attempts: AttemptRecord[]) {
   const out: Record<string, { attempts: number; successes: number; failures: number }> = {};
   for (const a of attempts) {
-    const m = (out[a.model] ??= { attempts: 0, successes: 0, failures: 0 });
+    out[a.model] ??= { attempts: 0, successes: 0, failures: 0 };
+    const m = out[a.model]!;
     m.attempts++;
     if (a.code === undefined) m.successes++;
     else m.failures++;
