@@ -19,7 +19,7 @@ const TASK_ID = /^[\w.-]{1,100}$/;
  * `GET /` and `/dashboard` (the page), `/assets/*`, `GET /api/stats`, `GET /api/events` and
  * `POST /api/tasks/:id/retry`. Nothing at all when `monitoring.dashboard` is false.
  */
-export function dashboardRoutes(d: DashboardDeps, access: Access) {
+export function dashboardRoutes(d: DashboardDeps, access: Access, rateLimitPerMinute = 120) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     if (!d.enabled) return;
     // Hooks in this plugin apply to its routes only (fastify encapsulation).
@@ -74,35 +74,39 @@ export function dashboardRoutes(d: DashboardDeps, access: Access) {
 
     eventStreamRoute(app, d, access);
 
-    app.post('/api/tasks/:id/retry', async (req, reply) => {
-      const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
-      const formToken = form ? (req.body as Record<string, string> | undefined)?.token : undefined;
-      const refusal = access.write(req, formToken || undefined);
-      if (refusal) return answer(reply, form, refusal.status, refusalBody(refusal));
-      const { id } = req.params as { id: string };
-      if (!d.retryTask || !TASK_ID.test(id)) {
-        return answer(reply, form, 404, { status: 'not-found', message: `no task ${id.slice(0, 100)}` });
-      }
-      let outcome: RetryOutcome;
-      try {
-        outcome = await d.retryTask(id);
-      } catch (err) {
-        const e = classify(err);
-        req.log.error({ err: e, code: e.code }, 'retry failed');
-        return answer(reply, form, 500, { status: 'error', code: e.code, message: 'retry failed' });
-      }
-      if (outcome.status === 'unknown') {
-        return answer(reply, form, 404, { status: 'not-found', message: `no task ${id}` });
-      }
-      if (outcome.status === 'not-failed') {
-        return answer(reply, form, 409, {
-          status: 'conflict',
-          message: `task ${id} is in ${outcome.state}/, not in failed/`,
-        });
-      }
-      if (form) return reply.redirect('/dashboard#failures', 303);
-      return reply.send({ status: 'requeued', id: outcome.taskId, file: path.basename(outcome.file) });
-    });
+    app.post(
+      '/api/tasks/:id/retry',
+      { config: { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } } },
+      async (req, reply) => {
+        const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
+        const formToken = form ? (req.body as Record<string, string> | undefined)?.token : undefined;
+        const refusal = access.write(req, formToken || undefined);
+        if (refusal) return answer(reply, form, refusal.status, refusalBody(refusal));
+        const { id } = req.params as { id: string };
+        if (!d.retryTask || !TASK_ID.test(id)) {
+          return answer(reply, form, 404, { status: 'not-found', message: `no task ${id.slice(0, 100)}` });
+        }
+        let outcome: RetryOutcome;
+        try {
+          outcome = await d.retryTask(id);
+        } catch (err) {
+          const e = classify(err);
+          req.log.error({ err: e, code: e.code }, 'retry failed');
+          return answer(reply, form, 500, { status: 'error', code: e.code, message: 'retry failed' });
+        }
+        if (outcome.status === 'unknown') {
+          return answer(reply, form, 404, { status: 'not-found', message: `no task ${id}` });
+        }
+        if (outcome.status === 'not-failed') {
+          return answer(reply, form, 409, {
+            status: 'conflict',
+            message: `task ${id} is in ${outcome.state}/, not in failed/`,
+          });
+        }
+        if (form) return reply.redirect('/dashboard#failures', 303);
+        return reply.send({ status: 'requeued', id: outcome.taskId, file: path.basename(outcome.file) });
+      },
+    );
   };
 }
 

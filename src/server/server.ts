@@ -105,7 +105,7 @@ export function createServer(deps: ServerDeps): TpServer {
     }),
   );
   app.register(apiRoutes(deps, access));
-  if (deps.dashboard) app.register(dashboardRoutes(deps.dashboard, access));
+  if (deps.dashboard) app.register(dashboardRoutes(deps.dashboard, access, deps.rateLimitPerMinute));
 
   return {
     app,

@@ -234,6 +234,16 @@ describe('POST /api/tasks/:id/retry', () => {
     expect(r.calls).toEqual(['7', '8']);
   });
 
+  it('is rate-limited per source IP like the task API', async () => {
+    const r = retrying(outcomes);
+    const h = harness({ rateLimitPerMinute: 2, dashboard: dashboardDeps(r) });
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++)
+      codes.push((await h.server.app.inject({ method: 'POST', url: '/api/tasks/7/retry' })).statusCode);
+    expect(codes).toEqual([200, 200, 429]);
+    expect(r.calls).toEqual(['7', '7']);
+  });
+
   it('never echoes what the retry threw', async () => {
     const h = harness({
       dashboard: dashboardDeps({
