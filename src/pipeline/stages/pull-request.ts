@@ -123,7 +123,7 @@ export async function autoMerge(ctx: RunContext): Promise<void> {
     return;
   }
   try {
-    await forge.merge(pr.number);
+    await forge.merge(pr.number, ctx.remote || undefined);
     await completeTask(ctx.deps, taskId, {
       prNumber: pr.number,
       prUrl: pr.url,

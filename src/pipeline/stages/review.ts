@@ -206,11 +206,11 @@ export async function publishReview(ctx: RunContext, prNumber: number): Promise<
     secrets,
   );
   try {
-    await forge.addReview(prNumber, {
-      body,
-      comments,
-      ...(ctx.commitSha ? { commitSha: ctx.commitSha } : {}),
-    });
+    await forge.addReview(
+      prNumber,
+      { body, comments, ...(ctx.commitSha ? { commitSha: ctx.commitSha } : {}) },
+      ctx.remote || undefined,
+    );
   } catch (err) {
     logger.warn(
       { taskId: ctx.task.id, prNumber, err: classify(err).message },
