@@ -103,7 +103,12 @@ export interface Forge {
   /** The open PR whose head is `head`, if any: lets a restarted run reuse it instead of opening a second. */
   findPullRequest(head: string, remote?: string): Promise<PullRequest | undefined>;
   openPullRequest(input: OpenPullRequestInput): Promise<PullRequest>;
-  comment(prNumber: number, body: string): Promise<void>;
+  /**
+   * `repository` (here and on `addReview`/`merge`): where the PR is, when the caller knows it:
+   * the clone URL the branch was pushed to, or the `owner/name` a webhook payload names. Only
+   * forges with several repositories (per-task Gitea) need it; the others have one and ignore it.
+   */
+  comment(prNumber: number, body: string, repository?: string): Promise<void>;
   /**
    * Posts a code review: GitHub pull request review comments, Gitea/Forgejo PR reviews, GitLab
    * discussions, the store for the local forge. A comment on a line the forge cannot anchor
@@ -111,8 +116,8 @@ export interface Forge {
    * (`MAX_REVIEW_TEXT` characters each); the caller redacts secrets before calling. Rejects
    * with a `TpError` when the forge cannot be reached or refuses the token.
    */
-  addReview(prNumber: number, review: PullRequestReview): Promise<void>;
-  merge(prNumber: number): Promise<PullRequest>;
+  addReview(prNumber: number, review: PullRequestReview, repository?: string): Promise<void>;
+  merge(prNumber: number, repository?: string): Promise<PullRequest>;
   /**
    * Whether this commenter may start a follow-up run: write access to the repository, as the
    * forge reports it. Resolves false for users without it (or unknown to the forge); rejects

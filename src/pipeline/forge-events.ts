@@ -107,5 +107,5 @@ async function commenterMayTrigger(deps: ForgeEventDeps, event: PullRequestComme
 async function replyOnce(deps: ForgeEventDeps, event: PullRequestComment): Promise<void> {
   const key = `not-allowed-reply:${event.prNumber}:${event.author.trim().toLowerCase()}`;
   if (!deps.store.markNotice(key)) return;
-  await deps.forge.comment(event.prNumber, NOT_ALLOWED_REPLY).catch(() => undefined);
+  await deps.forge.comment(event.prNumber, NOT_ALLOWED_REPLY, event.repository).catch(() => undefined);
 }

@@ -133,16 +133,16 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
     return pr;
   }
 
-  async comment(prNumber: number, body: string): Promise<void> {
-    await this.forgeFor(this.repoOf(prNumber)).comment(prNumber, body);
+  async comment(prNumber: number, body: string, repository?: string): Promise<void> {
+    await this.forgeFor(this.repoOf(prNumber, repository)).comment(prNumber, body);
   }
 
-  async addReview(prNumber: number, review: PullRequestReview): Promise<void> {
-    await this.forgeFor(this.repoOf(prNumber, true)).addReview(prNumber, review);
+  async addReview(prNumber: number, review: PullRequestReview, repository?: string): Promise<void> {
+    await this.forgeFor(this.repoOf(prNumber, repository, true)).addReview(prNumber, review);
   }
 
-  async merge(prNumber: number): Promise<PullRequest> {
-    const name = this.repoOf(prNumber, true);
+  async merge(prNumber: number, repository?: string): Promise<PullRequest> {
+    const name = this.repoOf(prNumber, repository, true);
     const pr = await this.forgeFor(name).merge(prNumber);
     if (pr.state !== 'open') this.opened.get(prNumber)?.delete(name);
     return pr;
@@ -186,8 +186,15 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
     this.latest.set(prNumber, name);
   }
 
-  /** `afterOpen`: a call that follows the PR's opening in the same run (review, auto-merge). */
-  private repoOf(prNumber: number, afterOpen = false): string {
+  /**
+   * The task repository of PR `prNumber`: the one the caller names when it is a task
+   * repository, else inferred from the number (a PR opened for a task whose `repo:` points
+   * elsewhere still went to the task's repository). `afterOpen`: a call that follows the PR's
+   * opening in the same run (review, auto-merge).
+   */
+  private repoOf(prNumber: number, repository: string | undefined, afterOpen = false): string {
+    const named = repository === undefined ? undefined : this.named(repository);
+    if (named) return named;
     const last = this.latest.get(prNumber);
     if (afterOpen && this.options.sequential && last) return last;
     const here = [...(this.opened.get(prNumber) ?? [])];
@@ -202,9 +209,33 @@ export class GiteaPerTaskForge implements Forge, PerTaskRepositories {
       },
     );
   }
+
+  /**
+   * A clone URL this forge handed out, or the `owner/name` of a task repository (also read from
+   * a URL's path, for a URL handed out before a restart); undefined for any other repository.
+   */
+  private named(repository: string): string | undefined {
+    const known = this.remotes.get(remoteKey(repository));
+    if (known) return known;
+    const ownerName = /^[a-z]+:\/\//i.test(repository) ? pathOwnerName(repository) : repository;
+    return ownerName && this.isOwnRepository(ownerName) ? ownerName.split('/')[1] : undefined;
+  }
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `owner/name` from a clone URL's last two path segments (`.git` dropped). */
+function pathOwnerName(url: string): string | undefined {
+  try {
+    const parts = new URL(url).pathname
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .split('/');
+    return parts.length >= 3 ? parts.slice(-2).join('/') : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Clone URLs compared without a trailing `/` or `.git` and without case in the host. */
 function remoteKey(url: string): string {

@@ -107,6 +107,52 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
     await expect(forge().merge(7)).rejects.toMatchObject({ code: 'FORGE_NOT_FOUND' });
   });
 
+  it('two task repositories each with PR #1: a named repository sends comment, review and merge to the right one', async () => {
+    const f = forge();
+    const remotes: Record<string, string> = {};
+    for (const id of ['61', '62']) {
+      remotes[id] = await f.repositoryFor(id);
+      await seedMain(git.repoPath(ORG, `task-${id}`));
+      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
+      const pr = await f.openPullRequest({
+        title: `[Task ${id}] x`,
+        body: 'b',
+        head: `task-${id}`,
+        base: 'main',
+        labels: [],
+        taskId: id,
+        remote: remotes[id],
+      });
+      expect(pr.number).toBe(1);
+    }
+    // The pipeline names the clone URL it pushed to, a webhook the payload's owner/name.
+    await f.comment(1, 'for 61', remotes['61']);
+    await f.comment(1, 'for 62', `${ORG}/task-62`);
+    await f.addReview(1, { body: 'review of 62', comments: [] }, remotes['62']);
+    const where = (body: string) => gitea.state.comments.filter((c) => c.body === body).map((c) => c.repo);
+    expect(where('for 61')).toEqual(['task-61']);
+    expect(where('for 62')).toEqual(['task-62']);
+    expect(gitea.state.reviews.filter((r) => r.body === 'review of 62').map((r) => r.repo)).toEqual([
+      'task-62',
+    ]);
+
+    // Any other repository says nothing: the number decides, and an ambiguous one is refused.
+    await expect(f.comment(1, 'x', `${ORG}/webapp`)).rejects.toMatchObject({ code: 'FORGE_CONFLICT' });
+    await expect(f.comment(1, 'x', git.repoUrl('someone', 'task-61'))).rejects.toMatchObject({
+      code: 'FORGE_CONFLICT',
+    });
+    expect(gitea.state.comments.filter((c) => c.body === 'x')).toEqual([]);
+
+    expect((await f.merge(1, remotes['61'])).state).toBe('merged');
+    expect(gitea.state.prs.find((p) => p.repo === 'task-61')?.merged).toBe(true);
+    expect(gitea.state.prs.find((p) => p.repo === 'task-62')?.merged).toBe(false);
+
+    // A fresh process with nothing recorded still follows the named repository.
+    const restarted = forge();
+    expect((await restarted.merge(1, remotes['62'])).state).toBe('merged');
+    expect(gitea.state.prs.find((p) => p.repo === 'task-62')?.merged).toBe(true);
+  });
+
   it('one task at a time: review and merge go to the PR opened last, a comment still refuses to guess', async () => {
     const f = forge({}, true);
     for (const id of ['51', '52']) {
