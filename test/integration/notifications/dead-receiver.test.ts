@@ -88,7 +88,10 @@ describe('a dead receiver', () => {
     writeTask(root, '1', { title: 'Works despite dead receivers' });
     const app = await open(root);
     expect(app.notifier).toBeDefined();
-    const refusedFailed = app.events.waitFor('notification.failed', (e) => e.channel === 'refused');
+    const refusedFailed = app.events.waitFor(
+      'notification.failed',
+      (e) => e.channel === 'refused' && e.event === 'task.failed',
+    );
     // Emitting returns at once: the listener only enqueues.
     app.events.emit('task.failed', {
       taskId: '99',
