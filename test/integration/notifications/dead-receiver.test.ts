@@ -120,7 +120,11 @@ describe('a dead receiver', () => {
     const summary = refused.map((n) => ({ event: n.event, status: n.status, attempts: n.attempts }));
     console.log(
       'dead receiver:',
-      JSON.stringify({ pipeline: folderContents(root).review, refused: summary }),
+      JSON.stringify({
+        review: folderContents(root).review,
+        refused: summary,
+        silentWhenRunDone: silent.map((n) => ({ event: n.event, status: n.status, attempts: n.attempts })),
+      }),
     );
     const failedOne = refused.find((n) => n.event === 'task.failed')!;
     expect(failedOne).toMatchObject({ status: 'failed', attempts: 3 });
