@@ -87,7 +87,7 @@ export interface App {
   /** The one stats module: `/api/stats`, the dashboard, `status --json` and the stats gauges of `metrics`. */
   stats: StatsService;
   /** Sends notifications (`notifications.channels`); undefined when disabled or none are configured. */
-  notifier: Notifier | undefined;
+  notifier?: Notifier | undefined;
   close(): Promise<void>;
 }
 
