@@ -35,6 +35,29 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
       recordedRepos: (n) => recorded[n] ?? [],
     });
 
+  /** Creates each task's repository with a `main` and a task branch, and opens the task's PR there. */
+  async function openTaskPrs(f: GiteaPerTaskForge, ids: string[]): Promise<Record<string, string>> {
+    const remotes: Record<string, string> = {};
+    for (const id of ids) {
+      const remote = await f.repositoryFor(id);
+      remotes[id] = remote;
+      await seedMain(git.repoPath(ORG, `task-${id}`));
+      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
+      const pr = await f.openPullRequest({
+        title: `[Task ${id}] x`,
+        body: 'b',
+        head: `task-${id}`,
+        base: 'main',
+        labels: [],
+        taskId: id,
+        remote,
+      });
+      // Each repository numbers its PRs from 1.
+      expect(pr.number).toBe(1);
+    }
+    return remotes;
+  }
+
   it('names repositories as the original did, with characters Gitea refuses replaced', () => {
     expect(perTaskRepoName('task-{id}', '12')).toBe('task-12');
     expect(perTaskRepoName('TASK {id}', 'a/b')).toBe('TASK-a-b');
@@ -78,22 +101,7 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
 
   it('routes PR calls to the repository the PR was opened in, and refuses an ambiguous number', async () => {
     const f = forge();
-    for (const id of ['31', '32']) {
-      const remote = await f.repositoryFor(id);
-      await seedMain(git.repoPath(ORG, `task-${id}`));
-      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
-      const pr = await f.openPullRequest({
-        title: `[Task ${id}] x`,
-        body: 'b',
-        head: `task-${id}`,
-        base: 'main',
-        labels: [],
-        taskId: id,
-        remote,
-      });
-      // Each repository numbers its PRs from 1.
-      expect(pr.number).toBe(1);
-    }
+    await openTaskPrs(f, ['31', '32']);
     await expect(f.merge(1)).rejects.toMatchObject({ code: 'FORGE_CONFLICT' });
     await expect(f.comment(1, 'hi')).rejects.toThrow(/several \(task-31, task-32\)/);
     expect(gitea.state.prs.filter((p) => p.merged)).toEqual([]);
@@ -109,22 +117,7 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
 
   it('two task repositories each with PR #1: a named repository sends comment, review and merge to the right one', async () => {
     const f = forge();
-    const remotes: Record<string, string> = {};
-    for (const id of ['61', '62']) {
-      remotes[id] = await f.repositoryFor(id);
-      await seedMain(git.repoPath(ORG, `task-${id}`));
-      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
-      const pr = await f.openPullRequest({
-        title: `[Task ${id}] x`,
-        body: 'b',
-        head: `task-${id}`,
-        base: 'main',
-        labels: [],
-        taskId: id,
-        remote: remotes[id],
-      });
-      expect(pr.number).toBe(1);
-    }
+    const remotes = await openTaskPrs(f, ['61', '62']);
     // The pipeline names the clone URL it pushed to, a webhook the payload's owner/name.
     await f.comment(1, 'for 61', remotes['61']);
     await f.comment(1, 'for 62', `${ORG}/task-62`);
@@ -155,20 +148,7 @@ describe('GiteaPerTaskForge against the fake Gitea', () => {
 
   it('one task at a time: review and merge go to the PR opened last, a comment still refuses to guess', async () => {
     const f = forge({}, true);
-    for (const id of ['51', '52']) {
-      const remote = await f.repositoryFor(id);
-      await seedMain(git.repoPath(ORG, `task-${id}`));
-      execFileSync('git', ['-C', git.repoPath(ORG, `task-${id}`), 'branch', `task-${id}`, 'main']);
-      await f.openPullRequest({
-        title: `[Task ${id}] x`,
-        body: 'b',
-        head: `task-${id}`,
-        base: 'main',
-        labels: [],
-        taskId: id,
-        remote,
-      });
-    }
+    await openTaskPrs(f, ['51', '52']);
     await expect(f.comment(1, 'hi')).rejects.toMatchObject({ code: 'FORGE_CONFLICT' });
     expect((await f.merge(1)).state).toBe('merged');
     expect(gitea.state.prs.find((p) => p.repo === 'task-52')?.merged).toBe(true);

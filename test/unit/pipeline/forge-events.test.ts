@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src/events/index.js';
@@ -13,14 +12,10 @@ import { tmpDir } from '../../helpers/project.js';
 
 /** A per-task layout: two task repositories whose first PR is #1 each. */
 function setup() {
+  // The comment path never touches the task folders: they need not exist.
   const root = tmpDir();
-  const folders = Object.fromEntries(
-    ['todo', 'doing', 'review', 'failed', 'completed'].map((f) => {
-      const dir = path.join(root, 'backlog', f);
-      mkdirSync(dir, { recursive: true });
-      return [f, dir];
-    }),
-  ) as Record<'todo' | 'doing' | 'review' | 'failed' | 'completed', string>;
+  const folders = { todo: '', doing: '', review: '', failed: '', completed: '' };
+  for (const k of Object.keys(folders) as Array<keyof typeof folders>) folders[k] = path.join(root, k);
   const store = new SqliteStore(':memory:');
   for (const id of ['7', '8'])
     store.upsertRun({
