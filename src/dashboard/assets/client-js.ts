@@ -22,7 +22,9 @@ export const CLIENT_JS = `(function () {
     var s = Math.floor(ms / 1000);
     return Math.floor(s / 60) + 'm ' + String(s % 60).padStart(2, '0') + 's';
   }
+  var liveText = 'connecting';
   function setLive(text) {
+    liveText = text;
     var el = document.getElementById('live');
     if (el) el.textContent = text;
   }
@@ -46,6 +48,8 @@ export const CLIENT_JS = `(function () {
         if (all || body.getAttribute('data-locked') === '1') {
           swap(doc, 'main');
           swap(doc, 'footer');
+          // The server's footer says "static": keep showing the stream's state.
+          setLive(liveText);
           body.setAttribute('data-locked', doc.body.getAttribute('data-locked') || '0');
           starts = {};
           bindPage();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../../src/app.js';
+import { createAppServer } from '../../../src/app-server.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { formatCount, formatMs, formatRate } from '../../../src/dashboard/index.js';
 import type { TpServer } from '../../../src/server/index.js';
@@ -209,5 +210,32 @@ describe('dashboard in real Chromium (real app, fake Ollama, local forge, real g
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`dashboard screenshot: ${SCREENSHOT}`);
     expect(errors).toEqual([]);
+  });
+
+  it('bound beyond loopback, the page asks for the token, then shows the data and streams live', async () => {
+    const wide = createAppServer(app);
+    const { port } = await wide.listen(0, '0.0.0.0');
+    const page = await browser.newPage();
+    try {
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      const first = await page.goto(`http://127.0.0.1:${port}/dashboard`);
+      expect(first?.status()).toBe(401);
+      await page.locator('#locked').waitFor();
+      expect(await page.locator('#models-table').count()).toBe(0);
+      const stream = await fetch(`http://127.0.0.1:${port}/api/events`);
+      expect(stream.status).toBe(401);
+
+      await page.fill('#token', TOKEN);
+      await page.click('#token-form button');
+      // The script loaded the page with the bearer token and opened the stream with ?token=.
+      await page.locator('#models-table tr[data-model]').first().waitFor();
+      await page.locator('#live', { hasText: /^live$/ }).waitFor();
+      expect(await page.locator('#failures-table tr[data-task="2"]').count()).toBe(1);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page.close();
+      await wide.close();
+    }
   });
 });
