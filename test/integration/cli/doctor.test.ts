@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeGitea, startFakeGitea } from '../../fixtures/fake-gitea/index.js';
+import { startFakeGitHub } from '../../fixtures/fake-github/index.js';
 import { type FakeOllama, startFakeOllama } from '../../fixtures/fake-ollama/index.js';
 import { makeProject, runCli } from '../../helpers/project.js';
+import { startServe } from '../../helpers/serve.js';
 
 /*
  * `doctor` as a user runs it: the real CLI against the fake Ollama and the spec-checked fake
@@ -156,4 +158,61 @@ describe('ticket-processor doctor', () => {
     expect(report.checks.map((c) => c.what)).toContain('forge gitea token');
     expect(fake.violations).toEqual([]);
   }, 60_000);
+
+  it('GitHub through Octokit: a valid token and its repository, then a wrong token', async () => {
+    const fakeOllama = await ollama(['qwen2.5-coder:7b']);
+    const gh = await startFakeGitHub({ token: TOKEN, orgs: [OWNER] });
+    closers.push(() => gh.close());
+    await gh.addRepo(OWNER, REPO);
+    const { root } = await makeProject({
+      repository: {},
+      forge: { type: 'github', url: gh.url, owner: OWNER, repo: REPO },
+      ollama: { host: fakeOllama.url, defaultModel: 'ollama/qwen2.5-coder:7b' },
+    });
+    const good = await runCli(['doctor'], { cwd: root, env: { GITHUB_TOKEN: TOKEN, OLLAMA_HOST: '' } });
+    expect(lines(good.stdout, '✘')).toEqual([]);
+    expect(good.stdout).toMatch(/^✔ forge github token: valid \(user tp-bot/m);
+    expect(good.stdout).toMatch(/^✔ forge repository acme\/widgets: reachable/m);
+    const bad = await runCli(['doctor'], { cwd: root, env: { GITHUB_TOKEN: WRONG, OLLAMA_HOST: '' } });
+    expect(bad.code).toBe(1);
+    expect(lines(bad.stdout, '✘')).toEqual([
+      expect.stringMatching(/^✘ forge github token: .*401.* → .*GITHUB_TOKEN/),
+    ]);
+    expect(`${bad.stdout}${bad.stderr}`).not.toContain(WRONG);
+  }, 60_000);
+
+  it('the webhook port: ✔ when a running instance serves it, ✘ when another program holds it', async () => {
+    const fakeOllama = await ollama(['qwen2.5-coder:7b']);
+    const port = await freePort();
+    const { root } = await makeProject({
+      webhook: { enabled: true, port },
+      ollama: { host: fakeOllama.url, defaultModel: 'ollama/qwen2.5-coder:7b' },
+    });
+    const env = { OLLAMA_HOST: '' };
+    const cli = await startServe(root, env);
+    try {
+      const r = await runCli(['doctor'], { cwd: root, env });
+      expect(r.stdout).toMatch(
+        new RegExp(`^✔ webhook port 127\\.0\\.0\\.1:${port}: in use by a running ticket-processor`, 'm'),
+      );
+    } finally {
+      await cli.stop();
+    }
+    const sockets = new Set<Socket>();
+    const other = createServer((s) => {
+      sockets.add(s);
+      s.end('not http\n');
+    });
+    await new Promise<void>((resolve) => other.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = await runCli(['doctor'], { cwd: root, env });
+      expect(r.code).toBe(1);
+      expect(lines(r.stdout, '✘')).toEqual([
+        `✘ webhook port 127.0.0.1:${port}: in use by another program → stop it, or set webhook.port (or \`start --port\`) to a free port`,
+      ]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  }, 90_000);
 });
