@@ -67,6 +67,52 @@ describe('a dead receiver', () => {
     expect(notifier.stats()).toMatchObject({ sent: 0, failed: 1 });
   });
 
+  it('gives up on a server that never answers after timeoutMs per try, and keeps the delivery as failed', async () => {
+    const hanging = await startRecorder({ hang: true });
+    cleanups.push(() => hanging.close());
+    const settings = notificationsSchema.parse({
+      batchWindowMs: 0,
+      retries: 1,
+      retryDelayMs: 5_000,
+      timeoutMs: 150,
+      channels: [{ name: 'silent', type: 'ntfy', url: `${hanging.url}/topic` }],
+    });
+    const store = new SqliteStore(path.join(tmpDir('tp-notif-hang-'), 'state.db'));
+    const events = new EventBus();
+    const clock = new ManualClock();
+    const failures: unknown[] = [];
+    events.on('notification.failed', (e) => failures.push(e));
+    const notifier = new Notifier({
+      settings,
+      channels: resolveChannels(settings, {}).channels,
+      events,
+      store,
+      secrets: [],
+      clock,
+    });
+    notifier.start();
+    cleanups.push(async () => {
+      await notifier.close();
+      store.close();
+    });
+    events.emit('task.needs_attention', {
+      taskId: '3',
+      prUrl: undefined,
+      prNumber: 2,
+      reason: 'critical finding',
+    });
+    await clock.runUntil(() => failures.length === 1);
+    expect(hanging.requests).toHaveLength(2); // both tries reached the server, neither got an answer
+    const [row] = store.listNotifications();
+    expect(row).toMatchObject({
+      channel: 'silent',
+      event: 'task.needs_attention',
+      status: 'failed',
+      attempts: 2,
+    });
+    expect(row!.lastError).toBe('timed out after 150 ms');
+  });
+
   it('never slows the pipeline: the task reaches review/ while deliveries to dead receivers fail', async () => {
     const hanging = await startRecorder({ hang: true });
     cleanups.push(() => hanging.close());
