@@ -40,5 +40,9 @@ export async function checkPort(config: Config): Promise<Check> {
   } catch {
     // Not HTTP, or not us: reported below.
   }
-  return fail(what, 'in use by another program', "stop it, or set webhook.port (or `start --port`) to a free port");
+  return fail(
+    what,
+    'in use by another program',
+    'stop it, or set webhook.port (or `start --port`) to a free port',
+  );
 }
