@@ -160,6 +160,13 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     isTty: Boolean(process.stdout.isTTY && process.stdin.isTTY),
     ...io,
   };
+  if (!io?.out) {
+    // A reader that stops early (`audit export | head`) closes the pipe: the output ends, not an error.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   let code = 0;
   const program = buildProgram(full, (n) => {
     code = n;

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { gitOut, makeProject, runCli, writeTask } from '../../helpers/project.js';
+import { BIN, gitOut, makeProject, runCli, writeTask } from '../../helpers/project.js';
 
 const WRITE = 'echo "change $TP_TASK_ID" > "file-$TP_TASK_ID.txt"';
 
@@ -35,6 +36,13 @@ describe('ticket-processor audit (subprocess)', () => {
       model: expect.stringContaining('qwen2.5-coder'),
       commitSha: gitOut(['rev-parse', 'task-1'], remote),
     });
+    // A reader that stops early (head) ends the export quietly.
+    const head = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" audit export | head -n 1`], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(head.stderr).toBe('');
+    expect(JSON.parse(head.stdout).id).toBe(1);
     const future = await runCli(['audit', 'export', '--since', '2999-01-01', '--task', '1'], { cwd: root });
     expect(future.stdout.trim()).toBe('');
     const other = await runCli(['audit', 'export', '--since', '7d', '--task', '2'], { cwd: root });
