@@ -238,4 +238,32 @@ describe('dashboard in real Chromium (real app, fake Ollama, local forge, real g
       await wide.close();
     }
   });
+
+  it('with JavaScript off, the tables are there and the retry form works with the token field', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${url}/dashboard`);
+      expect(await page.locator('#live').textContent()).toBe('static');
+      const stats = await getStats(url);
+      for (const name of Object.keys(stats.models))
+        expect(await page.locator(`#models-table tr[data-model="${name}"]`).count()).toBe(1);
+      // Task 2 failed again in the per-model test.
+      const row = page.locator('#failures-table tr[data-task="2"]');
+      await row.locator('input[name="token"]').fill('wrong-token');
+      await row.locator('button', { hasText: 'Retry' }).click();
+      await page.locator('h2', { hasText: 'Retry: unauthorized' }).waitFor();
+      expect(folderContents(root).failed).toEqual(['task-2 - Think only.md']);
+
+      await page.goto(`${url}/dashboard`);
+      await row.locator('input[name="token"]').fill(TOKEN);
+      await row.locator('button', { hasText: 'Retry' }).click();
+      // 303 back to the page, which no longer lists the failure.
+      await page.waitForURL(`${url}/dashboard#failures`);
+      expect(await page.locator('#failures-table tr[data-task="2"]').count()).toBe(0);
+      expect(folderContents(root)).toMatchObject({ todo: ['task-2 - Think only.md'], failed: [] });
+    } finally {
+      await context.close();
+    }
+  });
 });
