@@ -205,15 +205,15 @@ export function prepareAuditChain(db: Database.Database): void {
 }
 
 /**
- * Chains, in id order, the rows without a hash after the last chained one: the rows of a
- * database from before migration 4. Unchained rows between chained ones are left for
- * `verifyAudit` to report; chaining them now would hide that they were slipped in.
+ * Chains, in id order, the rows of a database from before migration 4: only while no row is
+ * chained yet, so this happens once. A row without a hash written after that (around the
+ * chain, or with its hash wiped) is left for `verifyAudit` to report; chaining it now would
+ * hide that it was slipped in or edited.
  */
 function backfill(db: Database.Database): void {
   const head = headHash(db);
-  const rows = db
-    .prepare('SELECT * FROM audit WHERE hash IS NULL AND id > ? ORDER BY id')
-    .all(head.id) as Row[];
+  if (head.id !== 0) return;
+  const rows = db.prepare('SELECT * FROM audit WHERE hash IS NULL ORDER BY id').all() as Row[];
   if (rows.length === 0) return;
   const update = db.prepare(
     'UPDATE audit SET actor = ?, model = ?, host = ?, commit_sha = ?, pr = ?, prev_hash = ?, hash = ? WHERE id = ?',

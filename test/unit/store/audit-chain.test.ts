@@ -114,6 +114,18 @@ describe('audit hash chain', () => {
     expect(v.broken).toMatchObject({ id: 3, name: 'task.published', reason: 'link' });
   });
 
+  it('names a row slipped in without a hash, and does not chain it on the next open', () => {
+    const file = dbFile();
+    writeSome(open(file));
+    stores.pop()?.close();
+    tamper(
+      file,
+      `INSERT INTO audit (ts, name, task_id, payload) VALUES ('2024-01-01T00:00:00.000Z', 'task.completed', '1', '{}')`,
+    );
+    const v = open(file).verifyAudit();
+    expect(v).toMatchObject({ ok: false, rows: 4, broken: { id: 5, reason: 'unchained' } });
+  });
+
   it('keeps one chain when two stores on one file write interleaved', () => {
     const file = dbFile();
     const a = open(file);
