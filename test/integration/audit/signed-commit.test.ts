@@ -7,9 +7,12 @@ import { loadConfig } from '../../../src/config/index.js';
 import { folderContents, gitOut, makeProject, tmpDir, writeTask } from '../../helpers/project.js';
 
 const EMAIL = 't@example.com';
-/** The agent writes what it can see of gpg: neither the variable nor the key may reach it. */
-const WRITE =
-  'echo "gnupghome=[$GNUPGHOME]" > "file-$TP_TASK_ID.txt"; gpg --batch --list-secret-keys >> "file-$TP_TASK_ID.txt" 2>&1 || true';
+/**
+ * The agent writes what it can see of gpg: neither the variable, nor the key through gpg, nor
+ * the key files at their path (the bwrap sandbox hides /tmp, HOME and /run) may reach it.
+ */
+const write = (home: string) =>
+  `echo "gnupghome=[$GNUPGHOME]" > "file-$TP_TASK_ID.txt"; gpg --batch --list-secret-keys >> "file-$TP_TASK_ID.txt" 2>&1; ls "${home}/private-keys-v1.d" >> "file-$TP_TASK_ID.txt" 2>&1; true`;
 
 const apps: App[] = [];
 const homes: string[] = [];
@@ -36,7 +39,8 @@ function gnupgHome(key: boolean): string {
 
 async function runTask(gnupghome: string) {
   const { root, remote } = await makeProject({
-    agent: { type: 'command', command: WRITE },
+    agent: { type: 'command', command: write(gnupghome) },
+    sandbox: { mode: 'bwrap' },
     git: { signCommits: true, userEmail: EMAIL, userName: 'Signing Robot' },
   });
   writeTask(root, '1', { title: 'Signed change' });
@@ -74,6 +78,8 @@ describe('git.signCommits with a real gpg key', () => {
     const seen = gitOut(['show', `${sha}:file-1.txt`], remote);
     expect(seen).toContain('gnupghome=[]');
     expect(seen).not.toContain(EMAIL);
+    expect(seen).not.toMatch(/\.key\b/);
+    expect(seen).toMatch(/No such file or directory/);
   });
 
   it('fails the task with GIT_SIGN_FAILED and a hint when there is no key, without waiting on a prompt', async () => {
