@@ -7,7 +7,7 @@ import { redact } from '../../secrets/index.js';
 import { checkHooks } from './forge-common.js';
 import { type Check, fail, ok, warn } from './types.js';
 
-const TIMEOUT_MS = 5_000;
+const TIMEOUT_MS = 10_000;
 const noop = () => undefined;
 
 const statusOf = (err: unknown): number | undefined => {

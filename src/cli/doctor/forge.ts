@@ -10,7 +10,7 @@ import { checkHooks } from './forge-common.js';
 import { checkGitHub, checkGitLab } from './forge-hosted.js';
 import { type Check, fail, ok, reason, warn } from './types.js';
 
-const TIMEOUT_MS = 5_000;
+const TIMEOUT_MS = 10_000;
 
 /** The forge: the local target repository, or token, repository and webhook on a hosted forge. */
 export async function checkForge(loaded: LoadedConfig): Promise<Check[]> {

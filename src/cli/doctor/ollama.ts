@@ -3,7 +3,7 @@ import { canonicalModel, hostsFromConfig, OllamaModelClient, stripProvider } fro
 import { redactUrl } from '../../secrets/index.js';
 import { type Check, fail, ok, reason, warn } from './types.js';
 
-const TIMEOUT_MS = 3_000;
+const TIMEOUT_MS = 5_000;
 const DEFAULT_HOST = 'http://127.0.0.1:11434';
 
 /** Every model the config names, keyed by the name Ollama resolves it to, with where it is named. */

@@ -131,7 +131,7 @@ describe('ticket-processor doctor', () => {
     });
     const env = { GITEA_TOKEN: TOKEN, OLLAMA_HOST: '' };
     const r = await runCli(['doctor'], { cwd: root, env });
-    expect(lines(r.stdout, '✘')).toEqual([]);
+    expect(lines(r.stdout, '✘'), r.stdout).toEqual([]);
     expect(r.code).toBe(0);
     for (const what of [
       /^✔ node v\d+/m,
@@ -170,7 +170,7 @@ describe('ticket-processor doctor', () => {
       ollama: { host: fakeOllama.url, defaultModel: 'ollama/qwen2.5-coder:7b' },
     });
     const good = await runCli(['doctor'], { cwd: root, env: { GITHUB_TOKEN: TOKEN, OLLAMA_HOST: '' } });
-    expect(lines(good.stdout, '✘')).toEqual([]);
+    expect(lines(good.stdout, '✘'), good.stdout).toEqual([]);
     expect(good.stdout).toMatch(/^✔ forge github token: valid \(user tp-bot/m);
     expect(good.stdout).toMatch(/^✔ forge repository acme\/widgets: reachable/m);
     const bad = await runCli(['doctor'], { cwd: root, env: { GITHUB_TOKEN: WRONG, OLLAMA_HOST: '' } });
