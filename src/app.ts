@@ -86,7 +86,10 @@ export interface App {
   metrics: Registry;
   /** The one stats module: `/api/stats`, the dashboard, `status --json` and the stats gauges of `metrics`. */
   stats: StatsService;
-  /** Sends notifications (`notifications.channels`); undefined when disabled or none are configured. */
+  /**
+   * Sends notifications (`notifications.channels`) for the events of this process; undefined when
+   * disabled or none are configured. `start` calls its `start()` (resend pending, daily digest).
+   */
   notifier?: Notifier | undefined;
   close(): Promise<void>;
 }
@@ -338,7 +341,6 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       logger: logs.get('processor'),
       failureHints: failureHintsFrom(source),
     });
-  notifier?.start();
   return {
     loaded,
     events,

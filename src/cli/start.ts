@@ -33,6 +33,9 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
     io.out(`HTTP server on ${addr.url} (webhook ${config.webhook.path}, /health)`);
   }
   app.router?.start();
+  // Only the service resends deliveries a previous process left pending and sends the daily
+  // digest; other commands (retry-failed, pr merge) just send what they cause.
+  app.notifier?.start();
   // Preloads the queue's models beside intake; never awaited.
   app.warmUp?.trigger();
   await app.worker.start({ watch: !opts.once });

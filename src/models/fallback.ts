@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/index.js';
+import type { ErrorCode, FailureAttempt } from '../errors/index.js';
 import type { Task } from '../tasks/types.js';
 import { canonicalModel, stripProvider } from './names.js';
 import type { ModelEvent } from './types.js';
@@ -77,16 +77,8 @@ export interface FallbackResult<T> {
   attempts: ModelAttempt[];
 }
 
-/** A failed attempt, as `failed/<file>.error.json` records it. */
-export interface FailedModelAttempt {
-  attemptNumber: number;
-  model: string;
-  host: string | undefined;
-  error: string;
-  code: ErrorCode;
-  errorType: 'transient' | 'permanent';
-  durationMs: number;
-}
+/** A failed attempt, as `failed/<file>.error.json` records it (the errors domain owns the shape). */
+export type FailedModelAttempt = FailureAttempt;
 
 /** The failed entries of an attempt list, in the error.json shape. */
 export function failedAttempts(attempts: readonly ModelAttempt[]): FailedModelAttempt[] {

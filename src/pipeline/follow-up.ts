@@ -89,7 +89,8 @@ export async function runFollowUp(
     await cleanupWorkspace(ctx);
   }
   const safe = redact(reply, deps.secrets);
-  await deps.forge.comment(req.prNumber, safe);
+  // The repository pushed to: a per-task forge must not guess it from the PR number.
+  await deps.forge.comment(req.prNumber, safe, ctx.remote || undefined);
   return safe;
 }
 

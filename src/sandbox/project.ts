@@ -17,6 +17,8 @@ export interface ProjectPaths {
   reposDir: string;
   /** Where prompt files are written (usually inside `reposDir`); each agent shows its own prompt read-only. */
   promptDir: string;
+  /** The service's `GNUPGHOME` when set (signing keys for `git.signCommits`): never shown to agents. */
+  gnupgHome?: string | undefined;
 }
 
 /**
@@ -34,8 +36,10 @@ export function projectHidePaths(p: ProjectPaths): string[] {
       ? ['', '-wal', '-shm', '-journal'].map((s) => `${p.storePath}${s}`)
       : [stateDir];
   const config = p.configPath ? [p.configPath] : [];
-  return [path.join(p.baseDir, '.env'), ...config, ...state, p.logDir, p.reposDir, p.promptDir].map((x) =>
-    path.resolve(x),
+  // ~/.gnupg is under HOME, which the sandbox hides anyway; a GNUPGHOME elsewhere must be too.
+  const keys = p.gnupgHome ? [p.gnupgHome] : [];
+  return [path.join(p.baseDir, '.env'), ...config, ...state, p.logDir, p.reposDir, p.promptDir, ...keys].map(
+    (x) => path.resolve(x),
   );
 }
 
@@ -58,6 +62,7 @@ export function createProjectSandbox(loaded: LoadedConfig, promptDir: string): P
       logDir: logDirectory(baseDir, config.logging.directory),
       reposDir: abs(config.folders.repos),
       promptDir,
+      gnupgHome: env.GNUPGHOME,
     }),
   });
 }

@@ -35,4 +35,16 @@ describe('projectHidePaths', () => {
       expect.arrayContaining(['/srv/tp/state.db', '/srv/tp/state.db-wal', '/srv/tp/state.db-shm']),
     );
   });
+
+  it('hides a GNUPGHOME outside HOME (the signing keys of git.signCommits)', () => {
+    const hide = projectHidePaths({
+      baseDir: '/srv/tp',
+      storePath: '/srv/tp/state.db',
+      logDir: '/srv/tp/logs',
+      reposDir: '/srv/tp/repos',
+      promptDir: '/srv/tp/repos/prompts',
+      gnupgHome: '/srv/keys',
+    });
+    expect(hide).toContain('/srv/keys');
+  });
 });
