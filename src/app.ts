@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { type Agent, createAgent } from './agents/index.js';
@@ -8,19 +7,18 @@ import { secretValues } from './config/index.js';
 import { EventBus } from './events/index.js';
 import { createForge } from './forges/factory.js';
 import type { Forge } from './forges/types.js';
-import { BacklogSource } from './intake/backlog-source.js';
-import { FolderSource } from './intake/folder-source.js';
+import { createTaskSource } from './intake/source-from-config.js';
 import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
 import {
   createResponseCache,
   failedAttempts,
-  hostsFromConfig,
   ModelRouter,
   ModelWarmUp,
   modelChain,
   queuedFirstModels,
   type ResponseCache,
   retryOptionsFrom,
+  routerOptionsFrom,
 } from './models/index.js';
 import { DefaultModelSelector } from './models/selection/index.js';
 import { failureHintsFrom, Notifier, resolveChannels } from './notifications/index.js';
@@ -40,7 +38,6 @@ import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
 import { redact } from './secrets/index.js';
 import { createStats, packageVersion, registerStatsGauges, type StatsService } from './stats/index.js';
 import { SqliteStore, type Store } from './store/index.js';
-import { parseBacklogConfig } from './tasks/index.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
 
 export interface AppOptions {
@@ -131,29 +128,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const store = new SqliteStore(abs(config.store.path));
   attachEventLog(events, logs, store);
 
-  const maxFileBytes = config.processing.maxTaskFileBytes;
-  const folderSource = new FolderSource({
-    folders,
-    extractRegex: config.taskIdFormat.extractRegex,
-    maxFileBytes,
-  });
-  await folderSource.ensureFolders();
+  const source = await createTaskSource({ config, baseDir, folders, store });
   await mkdir(folders.repos, { recursive: true });
-  const backlogDir = path.resolve(baseDir, config.tasks.backlogDir);
-  const useBacklog =
-    config.tasks.format === 'backlog' ||
-    (config.tasks.format === 'auto' && existsSync(path.join(backlogDir, 'config.yml')));
-  const source: TaskSource = useBacklog
-    ? new BacklogSource({
-        tasksDir: path.join(backlogDir, 'tasks'),
-        failedDir: folders.failed,
-        project: parseBacklogConfig(
-          await readFile(path.join(backlogDir, 'config.yml'), 'utf8').catch(() => ''),
-        ),
-        inReview: (id) => store.getRun(id)?.state === 'review',
-        maxFileBytes,
-      })
-    : folderSource;
 
   const configured = config.repository.url ? remoteFromConfig(config.repository.url, baseDir) : undefined;
   const target = config.repository.perTaskRepo
@@ -218,25 +194,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     commandOnly && !config.codeReview.enabled
       ? undefined
       : new ModelRouter({
-          hosts: hostsFromConfig(config.ollama),
-          breaker: {
-            failureThreshold: config.ollama.healthCheck.failureThreshold,
-            successThreshold: config.ollama.healthCheck.successThreshold,
-            halfOpenRequests: config.ollama.healthCheck.halfOpenRequests,
-            cooldownMs: config.ollama.healthCheck.cooldownMs,
-          },
-          healthCheck: {
-            enabled: config.ollama.healthCheck.enabled,
-            intervalMs: config.ollama.healthCheck.interval,
-            timeoutMs: config.ollama.healthCheck.timeout,
-            endpoint: config.ollama.healthCheck.endpoint,
-          },
-          maxWaitMs: config.ollama.healthCheck.maxWaitMs,
-          retry,
-          client: {
-            keepAlive: config.ollama.keepAlive,
-            ...(config.ollama.numCtx ? { numCtx: config.ollama.numCtx } : {}),
-          },
+          ...routerOptionsFrom(config),
           onEvent: (e) => {
             // On the bus, the event log writes it (same message) and the metrics count it.
             events.emitTagged(e);

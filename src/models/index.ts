@@ -42,6 +42,7 @@ export {
   withRetry,
 } from './retry.js';
 export { type AttemptContext, ModelRouter, type ModelRouterOptions, type RunOptions } from './router.js';
+export { routerOptionsFrom } from './router-options.js';
 export {
   classifyTask,
   DefaultModelSelector,
