@@ -59,26 +59,10 @@ export async function checkGitHub(loaded: LoadedConfig): Promise<Check[]> {
       );
     }
   } catch (err) {
-    return [
-      statusOf(err) === 401
-        ? fail(
-            'forge github token',
-            'rejected (401): wrong, expired or revoked',
-            `create a new token and set GITHUB_TOKEN. ${GITHUB_SCOPE_HINT}`,
-          )
-        : fail('forge github', `not reachable: ${why(err)}`, 'check forge.url and the network'),
-    ];
+    return [tokenFailure('github', err, 'GITHUB_TOKEN', GITHUB_SCOPE_HINT, why)];
   }
   const { owner, repo } = config.forge;
-  if (!owner || !repo)
-    return [
-      ...checks,
-      fail(
-        'forge repository',
-        'forge.owner or forge.repo is not set',
-        'set them, or repository.url to the clone URL on GitHub',
-      ),
-    ];
+  if (!owner || !repo) return [...checks, missingRepo('GitHub')];
   const name = `${owner}/${repo}`;
   try {
     const r = await octokit.rest.repos.get({ owner, repo });
@@ -151,26 +135,10 @@ export async function checkGitLab(loaded: LoadedConfig): Promise<Check[]> {
         ),
       );
   } catch (err) {
-    return [
-      statusOf(err) === 401
-        ? fail(
-            'forge gitlab token',
-            'rejected (401): wrong, expired or revoked',
-            `create a new token and set GITLAB_TOKEN. ${GITLAB_SCOPE_HINT}`,
-          )
-        : fail('forge gitlab', `not reachable: ${why(err)}`, 'check forge.url and the network'),
-    ];
+    return [tokenFailure('gitlab', err, 'GITLAB_TOKEN', GITLAB_SCOPE_HINT, why)];
   }
   const { owner, repo } = config.forge;
-  if (!owner || !repo)
-    return [
-      ...checks,
-      fail(
-        'forge repository',
-        'forge.owner or forge.repo is not set',
-        'set them, or repository.url to the clone URL on GitLab',
-      ),
-    ];
+  if (!owner || !repo) return [...checks, missingRepo('GitLab')];
   const name = `${owner}/${repo}`;
   try {
     const p = (await new Projects(resource).show(name)) as {
@@ -226,4 +194,30 @@ export async function checkGitLab(loaded: LoadedConfig): Promise<Check[]> {
     );
   }
   return checks;
+}
+
+/** The token check's failure: rejected (401), or the forge could not be asked at all. */
+function tokenFailure(
+  forge: 'github' | 'gitlab',
+  err: unknown,
+  tokenEnv: string,
+  scopeHint: string,
+  why: (err: unknown) => string,
+) {
+  return statusOf(err) === 401
+    ? fail(
+        `forge ${forge} token`,
+        'rejected (401): wrong, expired or revoked',
+        `create a new token and set ${tokenEnv}. ${scopeHint}`,
+      )
+    : fail(`forge ${forge}`, `not reachable: ${why(err)}`, 'check forge.url and the network');
+}
+
+/** No repository to check: forge.owner/forge.repo are unset and repository.url did not name one. */
+function missingRepo(forgeName: string) {
+  return fail(
+    'forge repository',
+    'forge.owner or forge.repo is not set',
+    `set them, or repository.url to the clone URL on ${forgeName}`,
+  );
 }
