@@ -1,12 +1,7 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { notificationsSchema } from '../../../src/config/schema-ops.js';
-import { EventBus } from '../../../src/events/index.js';
-import { Notifier, resolveChannels } from '../../../src/notifications/index.js';
-import { SqliteStore } from '../../../src/store/index.js';
 import { openAppsClosedAfterEach } from '../../helpers/apps.js';
-import { folderContents, makeProject, tmpDir, writeTask } from '../../helpers/project.js';
-import { closedPort, ManualClock, startRecorder } from '../../unit/notifications/support.js';
+import { folderContents, makeProject, writeTask } from '../../helpers/project.js';
+import { closedPort, ManualClock, startNotifier, startRecorder } from '../../unit/notifications/support.js';
 
 /*
  * A dead receiver (a closed port; a server that accepts and never answers) must never slow or
@@ -23,30 +18,16 @@ const open = openAppsClosedAfterEach();
 describe('a dead receiver', () => {
   it('retries with exponential backoff on the clock, then keeps the delivery as failed with its error', async () => {
     const port = await closedPort();
-    const settings = notificationsSchema.parse({
-      batchWindowMs: 0,
-      retries: 3,
-      retryDelayMs: 1_000,
-      channels: [{ name: 'dead', type: 'webhook', url: `http://127.0.0.1:${port}/hook` }],
-    });
-    const store = new SqliteStore(path.join(tmpDir('tp-notif-dead-'), 'state.db'));
-    const events = new EventBus();
     const clock = new ManualClock();
-    const failures: unknown[] = [];
-    events.on('notification.failed', (e) => failures.push(e));
-    const notifier = new Notifier({
-      settings,
-      channels: resolveChannels(settings, {}).channels,
-      events,
-      store,
-      secrets: [],
-      clock,
-    });
-    notifier.start();
-    cleanups.push(async () => {
-      await notifier.close();
-      store.close();
-    });
+    const { store, events, failures, notifier } = startNotifier(
+      {
+        batchWindowMs: 0,
+        retries: 3,
+        retryDelayMs: 1_000,
+        channels: [{ name: 'dead', type: 'webhook', url: `http://127.0.0.1:${port}/hook` }],
+      },
+      { clock, cleanups, prefix: 'tp-notif-dead-' },
+    );
     const t0 = clock.now();
     events.emit('task.failed', {
       taskId: '1',
@@ -70,31 +51,17 @@ describe('a dead receiver', () => {
   it('gives up on a server that never answers after timeoutMs per try, and keeps the delivery as failed', async () => {
     const hanging = await startRecorder({ hang: true });
     cleanups.push(() => hanging.close());
-    const settings = notificationsSchema.parse({
-      batchWindowMs: 0,
-      retries: 1,
-      retryDelayMs: 5_000,
-      timeoutMs: 150,
-      channels: [{ name: 'silent', type: 'ntfy', url: `${hanging.url}/topic` }],
-    });
-    const store = new SqliteStore(path.join(tmpDir('tp-notif-hang-'), 'state.db'));
-    const events = new EventBus();
     const clock = new ManualClock();
-    const failures: unknown[] = [];
-    events.on('notification.failed', (e) => failures.push(e));
-    const notifier = new Notifier({
-      settings,
-      channels: resolveChannels(settings, {}).channels,
-      events,
-      store,
-      secrets: [],
-      clock,
-    });
-    notifier.start();
-    cleanups.push(async () => {
-      await notifier.close();
-      store.close();
-    });
+    const { store, events, failures } = startNotifier(
+      {
+        batchWindowMs: 0,
+        retries: 1,
+        retryDelayMs: 5_000,
+        timeoutMs: 150,
+        channels: [{ name: 'silent', type: 'ntfy', url: `${hanging.url}/topic` }],
+      },
+      { clock, cleanups, prefix: 'tp-notif-hang-' },
+    );
     events.emit('task.needs_attention', {
       taskId: '3',
       prUrl: undefined,

@@ -1,11 +1,6 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { notificationsSchema } from '../../../src/config/schema-ops.js';
-import { EventBus, type TpEvents } from '../../../src/events/index.js';
-import { Notifier, resolveChannels } from '../../../src/notifications/index.js';
-import { SqliteStore } from '../../../src/store/index.js';
-import { tmpDir } from '../../helpers/project.js';
-import { ManualClock, startRecorder } from '../../unit/notifications/support.js';
+import type { EventBus } from '../../../src/events/index.js';
+import { ManualClock, startNotifier, startRecorder } from '../../unit/notifications/support.js';
 
 /* host.down and the daily digest: timers on a manual clock, delivered to a real webhook receiver. */
 
@@ -16,31 +11,17 @@ afterEach(async () => {
 
 async function setup(clock: ManualClock, extra: Record<string, unknown> = {}) {
   const http = await startRecorder();
-  const settings = notificationsSchema.parse({
-    batchWindowMs: 0,
-    hostDownMinutes: 5,
-    digestHour: 9,
-    ...extra,
-    channels: [{ name: 'hook', type: 'webhook', url: `${http.url}/hook`, events: ['host.down', 'digest'] }],
-  });
-  const store = new SqliteStore(path.join(tmpDir('tp-notif-timers-'), 'state.db'));
-  const events = new EventBus();
-  const sent: TpEvents['notification.sent'][] = [];
-  events.on('notification.sent', (e) => sent.push(e));
-  const notifier = new Notifier({
-    settings,
-    channels: resolveChannels(settings, {}).channels,
-    events,
-    store,
-    secrets: [],
-    clock,
-  });
-  notifier.start();
-  cleanups.push(async () => {
-    await notifier.close();
-    store.close();
-    await http.close();
-  });
+  cleanups.push(() => http.close());
+  const { store, events, notifier, sent } = startNotifier(
+    {
+      batchWindowMs: 0,
+      hostDownMinutes: 5,
+      digestHour: 9,
+      ...extra,
+      channels: [{ name: 'hook', type: 'webhook', url: `${http.url}/hook`, events: ['host.down', 'digest'] }],
+    },
+    { clock, cleanups, prefix: 'tp-notif-timers-' },
+  );
   const bodies = () => http.requests.map((r) => JSON.parse(r.body.toString('utf8')));
   return { http, store, events, notifier, sent, bodies };
 }

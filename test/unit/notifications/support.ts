@@ -1,7 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import type { Clock } from '../../../src/notifications/index.js';
+import { notificationsSchema } from '../../../src/config/schema-ops.js';
+import { EventBus, type TpEvents } from '../../../src/events/index.js';
+import { type Clock, Notifier, resolveChannels } from '../../../src/notifications/index.js';
+import { SqliteStore } from '../../../src/store/index.js';
+import { tmpDir } from '../../helpers/project.js';
 
 /*
  * Real receivers for the notification tests: an HTTP server recording what it is sent (Slack,
@@ -206,4 +211,35 @@ export class ManualClock implements Clock {
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * A started Notifier on a fresh store and bus, with `settings` parsed by the real schema; its
+ * `close` (notifier, then store) goes into `cleanups`. `failures` collects notification.failed.
+ */
+export function startNotifier(
+  settingsInput: Record<string, unknown>,
+  options: { clock: Clock; cleanups: Array<() => Promise<void> | void>; prefix?: string },
+) {
+  const settings = notificationsSchema.parse(settingsInput);
+  const store = new SqliteStore(path.join(tmpDir(options.prefix ?? 'tp-notif-'), 'state.db'));
+  const events = new EventBus();
+  const failures: TpEvents['notification.failed'][] = [];
+  const sent: TpEvents['notification.sent'][] = [];
+  events.on('notification.failed', (e) => failures.push(e));
+  events.on('notification.sent', (e) => sent.push(e));
+  const notifier = new Notifier({
+    settings,
+    channels: resolveChannels(settings, {}).channels,
+    events,
+    store,
+    secrets: [],
+    clock: options.clock,
+  });
+  notifier.start();
+  options.cleanups.push(async () => {
+    await notifier.close();
+    store.close();
+  });
+  return { settings, store, events, notifier, failures, sent };
 }
