@@ -109,7 +109,7 @@ function readsKey(text: string, key: string, handedOver = false): boolean {
   if (!reads) return false;
   if (!parent || new RegExp(`\\b${reEscape(parent)}\\b`, 'i').test(text)) return true;
   const typed = new RegExp(
-    `\\b${leaf}\\??\\s*:\\s*(?:readonly\\s+)?(?:number|string|boolean|Record<|Array<|ReadonlyArray<|[A-Z]\\w*(?:\\[\\])?\\s*[;,}|])`,
+    `\\b${leaf}\\??\\s*:\\s*(?:readonly\\s+)?(?:number|string|boolean|Record<|Array<|ReadonlyArray<|'|[A-Z]\\w*(?:\\[\\])?\\s*[;,}|])`,
   );
   return handedOver && typed.test(text);
 }
@@ -167,6 +167,14 @@ describe('every config key is read by some code', () => {
     expect(handsOver('createLogs({ ...config.logging, dir });', 'logging')).toBe(true);
     expect(readsKey(options, 'logging.maxFiles', true)).toBe(true);
     expect(readsKey(options, 'logging.maxFiles', false)).toBe(false);
+    // A literal union is a typed property too (the logger's `format: 'json' | 'pretty'`).
+    expect(
+      readsKey(
+        "interface O { format: 'json' | 'pretty' }\nif (o.format === 'pretty') x();",
+        'logging.format',
+        true,
+      ),
+    ).toBe(true);
     expect(code(writeTemp('// healthCheck.interval\n/* healthCheck.interval */\n'))).not.toMatch(/interval/);
   });
 
