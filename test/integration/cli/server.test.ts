@@ -25,7 +25,11 @@ describe('start with the HTTP server', () => {
       expect(res.status).toBe(201);
       expect(await res.json()).toMatchObject({ id: '1' });
       await waitFor(() => folderContents(root).review?.length === 1, 'the task in review/');
-      const health = (await (await fetch(`${cli.url}/health`)).json()) as Record<string, unknown>;
+      // The file reaches review/ before the run ends (task.published, auto-merge): wait for the end.
+      const health = await waitFor(async () => {
+        const h = (await (await fetch(`${cli.url}/health`)).json()) as { processing?: unknown[] };
+        return h.processing?.length === 0 ? h : undefined;
+      }, 'the run to end');
       expect(health).toMatchObject({ status: 'ok', queueSize: 0, processing: [] });
       const metrics = await (await fetch(`${cli.url}/metrics`)).text();
       expect(metrics).toMatch(/^tp_tasks_published_total 1$/m);
