@@ -24,14 +24,8 @@ export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+// Emails are HTML too: the dashboard's escaper (entities for & < > " ') serves both.
+export { escapeHtml } from '../dashboard/format.js';
 
 const retryHint = (id: string) =>
   `Read failed/ (the task's .error.log), fix the cause, then run \`ticket-processor retry-failed --task-id ${id}\`.`;
