@@ -264,7 +264,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       source,
       store,
       queues: QueueSet.fromConfig(config.processing),
-      processor,
+      dispatcher: processor,
       events,
       logger: logs.get('watcher'),
     },

@@ -15,6 +15,8 @@ export interface Secrets {
   gitlabWebhookSecret?: string;
   /** Bearer token of POST /api/tasks (env TP_API_TOKEN, else webhook.apiToken). */
   apiToken?: string;
+  /** The password in `queue.redis.url` (env REDIS_URL), if it has one. */
+  redisPassword?: string;
 }
 
 export interface LoadedConfig {
@@ -97,6 +99,7 @@ const ENV_MAP: Array<[string, string[]]> = [
   ['GIT_USER_EMAIL', ['git', 'userEmail']],
   ['TP_FORGE', ['forge', 'type']],
   ['TP_REPOSITORY', ['repository', 'url']],
+  ['REDIS_URL', ['queue', 'redis', 'url']],
 ];
 
 /**
@@ -183,7 +186,19 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   if (env.GITLAB_WEBHOOK_SECRET) secrets.gitlabWebhookSecret = env.GITLAB_WEBHOOK_SECRET;
   const apiToken = env.TP_API_TOKEN ?? parsed.data.webhook.apiToken;
   if (apiToken) secrets.apiToken = apiToken;
+  const redisPassword = passwordOf(parsed.data.queue.redis.url);
+  if (redisPassword) secrets.redisPassword = redisPassword;
   return { config: parsed.data, secrets, baseDir, configPath, warnings, notices, env };
+}
+
+/** The password part of a redis:// URL, if any (redacted like a token). */
+function passwordOf(url: string): string | undefined {
+  try {
+    const p = decodeURIComponent(new URL(url).password);
+    return p.length > 0 ? p : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { monitoringSchema, notificationsSchema } from './schema-ops.js';
+import { queueSchema } from './schema-queue.js';
 import { codeReviewSchema, modelSelectionSchema, performanceSchema, queueFields } from './schema-runs.js';
 
 /*
@@ -402,6 +403,7 @@ const sandboxSchema = z
 export const configSchema = z.object({
   ollama: ollamaSchema,
   processing: processingSchema,
+  queue: queueSchema,
   folders: foldersSchema,
   webhook: webhookSchema,
   git: gitSchema,

@@ -1,14 +1,15 @@
 import path from 'node:path';
 import type { Task } from '../tasks/types.js';
-import { failTask } from './failure.js';
-import { createRunContext, type RunContext, runStages } from './run-context.js';
+import type { Dispatcher } from './dispatch.js';
+import { createRunContext, type RunContext, type RunKind, runStages } from './run-context.js';
+import { type RunResult, serializeError } from './run-result.js';
+import { type ProcessOutcome, type SettleDeps, settleRun } from './settle.js';
 import { recordRunOutcome } from './stages/agent.js';
 import {
   alreadyPushed,
-  autoMerge,
   CHANGE_STAGES,
   cleanupWorkspace,
-  finalizeReview,
+  needsAttention,
   openPullRequest,
   prepareWorkspace,
   resolveTarget,
@@ -17,17 +18,51 @@ import {
 import { branchName } from './template.js';
 import type { PipelineDeps } from './types.js';
 
-export type ProcessOutcome =
-  | { status: 'review'; prUrl: string | undefined; prNumber: number | undefined; branch: string }
-  | { status: 'failed'; code: string; retryable: boolean };
+export type { ProcessOutcome } from './settle.js';
+
+/** One run of a claimed task, as a coordinator hands it to whoever runs it. */
+export interface RunRequest {
+  kind: Extract<RunKind, 'task' | 'retry'>;
+  task: Task;
+  /** The task file (messages; the run never touches it). */
+  file: string;
+  branch: string;
+  /** What an earlier run of this task recorded: a pushed commit lets this run skip to the PR. */
+  previous: { commitSha?: string | undefined; modelUsed?: string | undefined };
+}
+
+/**
+ * Marks a claimed task's run as started in the store (attempt count, branch) and says what the
+ * run needs to know: the side that owns the store does this before a run starts anywhere.
+ */
+export function beginRun(deps: Pick<PipelineDeps, 'store' | 'config'>, file: string, task: Task): RunRequest {
+  const { store, config } = deps;
+  const prev = store.getRun(task.id);
+  const branch = branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
+  store.upsertRun({
+    taskId: task.id,
+    file: path.basename(file),
+    format: task.format,
+    state: 'running',
+    branch,
+    attempts: (prev?.attempts ?? 0) + 1,
+  });
+  return {
+    kind: (prev?.retryCount ?? 0) > 0 ? 'retry' : 'task',
+    task,
+    file,
+    branch,
+    previous: { commitSha: prev?.commitSha, modelUsed: prev?.modelUsed },
+  };
+}
 
 /**
  * Runs one claimed task through the stages: target (allow-lists) → worktree → the change
- * stages (agent, verify, guard, secret scan, commit, push) → pull request → review →
- * auto-merge. Commit sha and PR number are recorded as they happen, so a run cut short by a
- * crash resumes without a second commit or PR.
+ * stages (agent, verify, guard, secret scan, review, commit, push) → pull request; then settles
+ * it (task file to review/ or failed/, events, auto-merge). Commit sha and PR number are
+ * recorded as they happen, so a run cut short by a crash resumes without a second commit or PR.
  */
-export class TaskProcessor {
+export class TaskProcessor implements Dispatcher {
   constructor(private readonly deps: PipelineDeps) {}
 
   private repoReady: Promise<void> | undefined;
@@ -42,58 +77,77 @@ export class TaskProcessor {
   }
 
   /** Start-up: clears worktrees left behind by a process that died mid-task. */
-  async sweepWorkspaces(): Promise<void> {
+  async prepare(): Promise<void> {
     const n = await this.deps.workspace.sweepOrphans();
     if (n > 0) this.deps.logger.info({ removed: n }, 'removed orphaned worktrees');
   }
 
-  async process(file: string, task: Task, signal: AbortSignal): Promise<ProcessOutcome> {
-    const { store, config } = this.deps;
-    const prev = store.getRun(task.id);
-    const branch = branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
-    store.upsertRun({
-      taskId: task.id,
-      file: path.basename(file),
-      format: task.format,
-      state: 'running',
-      branch,
-      attempts: (prev?.attempts ?? 0) + 1,
-    });
-    const kind = (prev?.retryCount ?? 0) > 0 ? 'retry' : 'task';
+  /** In this process, start to end (the memory backend); a resumed task simply runs again. */
+  async run(file: string, task: Task, signal: AbortSignal): Promise<ProcessOutcome> {
+    const req = beginRun(this.deps, file, task);
+    const result = await this.execute(req, signal);
+    return settleRun(this.settleDeps(), file, task, result);
+  }
+
+  /** What `settleRun` needs, from this process's parts. */
+  settleDeps(): SettleDeps {
+    const { source, store, events, secrets, forge, logger, config } = this.deps;
+    return { source, store, events, secrets, forge, logger, autoMerge: config.webhook.autoMergePR };
+  }
+
+  /**
+   * The stages up to a pushed branch and its PR, and never a folder move: what a worker runs.
+   * Domain failures are returned (`status: 'failed'`), never thrown.
+   */
+  async execute(req: RunRequest, signal: AbortSignal): Promise<RunResult> {
+    const { task, file, branch, kind } = req;
     const ctx = createRunContext(this.deps, { kind, task, file, branch, signal });
     try {
       await this.ensureRepo();
       await resolveTarget(ctx);
-      if (await alreadyPushed(ctx, prev?.commitSha)) ctx.model = prev?.modelUsed;
-      else await runStages(ctx, [prepareWorkspace, ...CHANGE_STAGES]);
-      await runStages(ctx, [openPullRequest, finalizeReview]);
+      if (await alreadyPushed(ctx, req.previous.commitSha)) {
+        ctx.model = req.previous.modelUsed;
+        ctx.commitSha = req.previous.commitSha;
+      } else await runStages(ctx, [prepareWorkspace, ...CHANGE_STAGES]);
+      await openPullRequest(ctx);
       recordRunOutcome(ctx, true);
       await cleanupWorkspace(ctx);
-      await autoMerge(ctx);
-      return { status: 'review', prUrl: ctx.pr?.url, prNumber: ctx.pr?.number, branch };
+      return {
+        status: 'pushed',
+        ...this.base(ctx),
+        commitSha: ctx.commitSha,
+        pr: ctx.pr,
+        prRequest: ctx.prRequest,
+        autoMergeBlockers: ctx.autoMergeBlockers,
+        needsAttention: needsAttention(ctx),
+        summary: ctx.agentResult?.summary ?? '',
+      };
     } catch (raw) {
-      return this.fail(ctx, raw);
+      const error = runError(ctx, raw).withTask(task.id);
+      recordRunOutcome(ctx, false);
+      await cleanupWorkspace(ctx);
+      const attempts = error.details.attempts ?? ctx.attempts;
+      return {
+        status: 'failed',
+        ...this.base(ctx),
+        model: ctx.model ?? attempts.at(-1)?.model,
+        stage: ctx.stage,
+        error: serializeError(error),
+        attempts,
+        outputTail: error.details.outputTail ?? ctx.agentResult?.outputTail,
+      };
     }
   }
 
-  /** The task goes to failed/ with error.json and error.log; every failed attempt is stored. */
-  private async fail(ctx: RunContext, raw: unknown): Promise<ProcessOutcome> {
-    const { task, file } = ctx;
-    const error = runError(ctx, raw).withTask(task.id);
-    recordRunOutcome(ctx, false);
-    const attempts = error.details.attempts ?? ctx.attempts;
-    await failTask(this.deps, {
-      taskId: task.id,
-      file,
-      error,
-      stage: ctx.stage,
-      model: ctx.model ?? attempts.at(-1)?.model,
-      attempts,
-      outputTail: error.details.outputTail ?? ctx.agentResult?.outputTail,
-      run: 'owned',
-      event: { kind: 'failed', elapsedMs: Date.now() - ctx.started },
-    });
-    await cleanupWorkspace(ctx);
-    return { status: 'failed', code: error.code, retryable: error.retryable };
+  private base(ctx: RunContext) {
+    return {
+      taskId: ctx.task.id,
+      branch: ctx.branch,
+      remote: ctx.remote,
+      model: ctx.model,
+      host: ctx.host,
+      startedAt: ctx.started,
+      stageMs: ctx.stageTimes(),
+    };
   }
 }

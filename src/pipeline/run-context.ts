@@ -6,6 +6,7 @@ import type { FailureAttempt } from '../intake/types.js';
 import type { ReviewOutcome } from '../review/index.js';
 import type { Task } from '../tasks/types.js';
 import type { PreparedWorktree } from '../workspace/index.js';
+import type { PrRequest } from './stages/pull-request.js';
 import type { PipelineDeps } from './types.js';
 import type { VerifyResult } from './verify.js';
 
@@ -64,6 +65,10 @@ export interface RunContext {
   review: ReviewOutcome | undefined;
   commitSha: string | undefined;
   pr: { number: number; url: string } | undefined;
+  /** The PR to open, when the coordinator opens it (`deps.deferPullRequests`). */
+  prRequest: PrRequest | undefined;
+  /** Milliseconds spent in each stage so far, the current one included (benches, run results). */
+  stageTimes(): Partial<Record<PipelineStage, number>>;
   /** Why the PR was not auto-merged (PR body, log); empty when it may be. */
   autoMergeBlockers: string[];
   /** Current pipeline stage (events, store, failure report). */
@@ -88,6 +93,8 @@ export function createRunContext(deps: PipelineDeps, init: RunInit): RunContext 
   const started = Date.now();
   const base = { taskId: init.task.id, file: path.basename(init.file) };
   let entered = false;
+  let stageStarted = started;
+  const stageMs: Partial<Record<PipelineStage, number>> = {};
   const ctx: RunContext = {
     deps,
     kind: init.kind,
@@ -114,12 +121,20 @@ export function createRunContext(deps: PipelineDeps, init: RunInit): RunContext 
     review: undefined,
     commitSha: undefined,
     pr: undefined,
+    prRequest: undefined,
+    stageTimes() {
+      if (!entered) return { ...stageMs };
+      return { ...stageMs, [ctx.stage]: (stageMs[ctx.stage] ?? 0) + (Date.now() - stageStarted) };
+    },
     autoMergeBlockers: [],
     stage: 'workspace',
     step: 'workspace',
     enter(stage, step = stage) {
       ctx.step = step;
       if (entered && stage === ctx.stage) return;
+      const now = Date.now();
+      if (entered) stageMs[ctx.stage] = (stageMs[ctx.stage] ?? 0) + (now - stageStarted);
+      stageStarted = now;
       entered = true;
       ctx.stage = stage;
       if (ctx.kind !== 'follow-up') deps.store.upsertRun({ taskId: init.task.id, stage });

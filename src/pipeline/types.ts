@@ -58,4 +58,16 @@ export interface PipelineDeps {
   reviewer?: CodeReviewer | undefined;
   /** Orders each run's models (`modelSelection`); default: one built from `config` and `store`. */
   selector?: ModelSelector | undefined;
+  /**
+   * A worker in front of the local forge: the PR stage keeps the request in `ctx.prRequest`
+   * and the coordinator opens it (the local forge's PRs live in the coordinator's store).
+   */
+  deferPullRequests?: boolean | undefined;
+  /**
+   * Called after the commit, before the push, with what a re-run needs to skip to the PR (a
+   * worker writes it into its BullMQ job, which outlives a killed worker); absent in memory mode.
+   */
+  checkpoint?:
+    | ((c: { taskId: string; commitSha: string; modelUsed: string | undefined }) => Promise<void>)
+    | undefined;
 }

@@ -7,9 +7,9 @@ import type { Logger } from '../observability/index.js';
 import { type DependencyState, type QueueSet, type QueueStats, queuedSince } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../tasks/types.js';
+import type { Dispatcher } from './dispatch.js';
 import { waitUntilStable } from './file-stability.js';
 import { IntakeRejections } from './intake-rejections.js';
-import type { TaskProcessor } from './processor.js';
 import { SlaTimer } from './sla-timer.js';
 
 export interface WorkerOptions {
@@ -24,7 +24,8 @@ export interface WorkerDeps {
   store: Store;
   /** Named queues with their own concurrency (one `default` queue when none are configured). */
   queues: QueueSet;
-  processor: TaskProcessor;
+  /** Runs claimed tasks: in this process, or on BullMQ workers. */
+  dispatcher: Dispatcher;
   events: EventBus;
   logger: Logger;
 }
@@ -66,7 +67,7 @@ export class Worker {
   /** Reconciles tasks left in progress by a previous process, then queues what is pending. */
   async start(opts: { watch: boolean }): Promise<void> {
     this.holding = true;
-    await this.deps.processor.sweepWorkspaces();
+    await this.deps.dispatcher.prepare();
     // One file that cannot be resumed must not keep the others (or the whole service) from starting.
     for (const file of await this.deps.source.listInProgress()) {
       await this.resume(file).catch((err) => this.reject.unreadable(file, err));
@@ -176,7 +177,7 @@ export class Worker {
       file: path.basename(file),
       action: 'resumed',
     });
-    this.launch(file, res.task);
+    this.launch(file, res.task, true);
   }
 
   /** Waits until a new file stops changing, parses it, and queues it or fails it. */
@@ -284,20 +285,20 @@ export class Worker {
     this.running.set(taskId, p);
   }
 
-  private launch(file: string, task: Task): void {
+  private launch(file: string, task: Task, resumed: boolean): void {
     if (this.running.has(task.id)) return;
     this.deps.queues.started({ taskId: task.id, priority: task.priority, labels: task.labels });
-    this.track(task.id, this.execute(file, task));
+    this.track(task.id, this.execute(file, task, resumed));
   }
 
-  private async execute(file: string, task: Task): Promise<void> {
+  private async execute(file: string, task: Task, resumed = false): Promise<void> {
     const run = this.deps.store.getRun(task.id);
     this.deps.events.emit('task.claimed', {
       taskId: task.id,
       file: path.basename(file),
       attempt: (run?.attempts ?? 0) + 1,
     });
-    const outcome = await this.deps.processor.process(file, task, this.abort.signal);
+    const outcome = await this.deps.dispatcher.run(file, task, this.abort.signal, { resumed });
     if (outcome.status === 'failed') this.failures++;
   }
 

@@ -79,6 +79,10 @@ export async function commit(ctx: RunContext): Promise<void> {
     trailers: [[GENERATED_BY_TRAILER, generatedBy(packageVersion(), ctx.model, digest)]],
   });
   store.upsertRun({ taskId: task.id, commitSha: ctx.commitSha, modelUsed: ctx.model });
+  // A worker records the sha in its job before pushing: a worker killed after this point leaves
+  // the next one enough to skip to the PR (push.ts, alreadyPushed).
+  if (ctx.kind !== 'follow-up')
+    await ctx.deps.checkpoint?.({ taskId: task.id, commitSha: ctx.commitSha, modelUsed: ctx.model });
   store.audit('task.committed', task.id, {
     taskId: task.id,
     branch: ctx.wt!.branch,

@@ -10,9 +10,16 @@ import { verify } from './verify.js';
 export { type AttemptAt, callAgent, followUpText, runAgent } from './agent.js';
 export { commit } from './commit.js';
 export { checkGitLink, gitLinkError, guard, protectedPathError, runError } from './guard.js';
-export { autoMerge, autoMergeBlockers, finalizeReview, openPullRequest } from './pull-request.js';
+export {
+  autoMergeBlockers,
+  NEEDS_ATTENTION,
+  openPullRequest,
+  type PrRequest,
+  planPullRequest,
+  publishPullRequest,
+} from './pull-request.js';
 export { alreadyPushed, push } from './push.js';
-export { needsAttention, publishReview, review, reviewBlockers } from './review.js';
+export { needsAttention, postReview, publishReview, review, reviewBlockers, reviewPost } from './review.js';
 export { secretScan } from './secret-scan.js';
 export { verify } from './verify.js';
 export {

@@ -1,11 +1,10 @@
-import path from 'node:path';
-import { classify } from '../../errors/index.js';
+import type { OpenPullRequestInput, PullRequestReview } from '../../forges/types.js';
 import { changedFiles, checkDefiningFiles } from '../check-files.js';
-import { completeTask } from '../completion.js';
 import { buildPrBody } from '../pr-body.js';
 import type { RunContext } from '../run-context.js';
 import { renderTemplate } from '../template.js';
-import { needsAttention, publishReview, reviewBlockers } from './review.js';
+import type { PipelineDeps } from '../types.js';
+import { needsAttention, postReview, reviewBlockers, reviewPost } from './review.js';
 
 /**
  * Why this run's PR may not be merged automatically: no checks ran, a check failed, the
@@ -33,17 +32,19 @@ function checkBlockers(ctx: RunContext): string[] {
 export const NEEDS_ATTENTION = 'needs-attention';
 
 /**
- * Finds the branch's open PR (a resumed run) or opens one, with the run report in its body.
- * With `git.createPR: false` the pushed branch is the result: no PR, so nothing to merge.
+ * What opening the run's PR takes, computed where the run happened: the PR (title, body with
+ * the run report, labels) and the review to post on it. Plain data, so a coordinator can open
+ * it for a worker (the local forge keeps its PRs in the coordinator's store).
  */
-export async function openPullRequest(ctx: RunContext): Promise<void> {
-  ctx.enter('pull-request');
-  const { config, forge, store, secrets } = ctx.deps;
+export interface PrRequest {
+  input: OpenPullRequestInput;
+  review: PullRequestReview | undefined;
+}
+
+/** The run's PR request; also sets `ctx.autoMergeBlockers`. */
+export function planPullRequest(ctx: RunContext): PrRequest {
+  const { config, secrets } = ctx.deps;
   const { task } = ctx;
-  if (!config.git.createPR) {
-    store.upsertRun({ taskId: task.id, state: 'published' });
-    return;
-  }
   ctx.autoMergeBlockers = config.webhook.autoMergePR ? autoMergeBlockers(ctx) : [];
   const body = buildPrBody(config.git.prBody, {
     task,
@@ -57,9 +58,8 @@ export async function openPullRequest(ctx: RunContext): Promise<void> {
     ...(ctx.review ? { review: ctx.review } : {}),
     ...(ctx.selectionReason ? { selectionReason: ctx.selectionReason } : {}),
   });
-  const pr =
-    (await forge.findPullRequest(ctx.branch, ctx.remote)) ??
-    (await forge.openPullRequest({
+  return {
+    input: {
       title: renderTemplate(config.git.prTitle, { id: task.id, title: task.title }),
       body,
       head: ctx.branch,
@@ -67,72 +67,40 @@ export async function openPullRequest(ctx: RunContext): Promise<void> {
       labels: needsAttention(ctx) ? [...new Set([...task.labels, NEEDS_ATTENTION])] : task.labels,
       taskId: task.id,
       remote: ctx.remote,
-    }));
-  ctx.pr = { number: pr.number, url: pr.url };
-  store.upsertRun({ taskId: task.id, prNumber: pr.number, prUrl: pr.url, state: 'published' });
-  await publishReview(ctx, pr.number);
-}
-
-/** Moves the task to review and announces the PR. */
-export async function finalizeReview(ctx: RunContext): Promise<void> {
-  ctx.enter('finalize');
-  const { source, store, events } = ctx.deps;
-  const { task } = ctx;
-  const pr = ctx.pr;
-  await source.toReview(ctx.file, {
-    branch: ctx.branch,
-    prUrl: pr?.url,
-    prNumber: pr?.number,
-    model: ctx.model ?? '',
-    summary: ctx.agentResult?.summary ?? '',
-  });
-  store.upsertRun({ taskId: task.id, state: 'review', error: undefined });
-  events.emit('task.published', {
-    taskId: task.id,
-    file: path.basename(ctx.file),
-    branch: ctx.branch,
-    prUrl: pr?.url,
-    prNumber: pr?.number,
-    elapsedMs: Date.now() - ctx.started,
-  });
-  if (pr && needsAttention(ctx))
-    events.emit('task.needs_attention', {
-      taskId: task.id,
-      file: path.basename(ctx.file),
-      prUrl: pr.url,
-      prNumber: pr.number,
-      reason: 'the code review left findings open (codeReview.onCritical: hold)',
-    });
+    },
+    review: reviewPost(ctx),
+  };
 }
 
 /**
- * Merges the PR when `webhook.autoMergePR` is on and nothing blocks it (see
- * `autoMergeBlockers`); otherwise it stays open for a person, and the log says why. A failed
- * merge is not a failed task either.
+ * Finds the branch's open PR (a resumed run) or opens one, records it on the run and posts the
+ * review: idempotent by head branch, so a second call (a re-run, a re-applied result) reuses it.
  */
-export async function autoMerge(ctx: RunContext): Promise<void> {
-  const { config, forge, logger } = ctx.deps;
-  const pr = ctx.pr;
-  const taskId = ctx.task.id;
-  if (!config.webhook.autoMergePR || !pr) return;
-  if (ctx.autoMergeBlockers.length > 0) {
-    logger.info(
-      { taskId, prNumber: pr.number, reasons: ctx.autoMergeBlockers },
-      `not auto-merged: ${ctx.autoMergeBlockers.join('; ')}; left for review`,
-    );
+export async function publishPullRequest(
+  deps: Pick<PipelineDeps, 'forge' | 'store' | 'logger'>,
+  req: PrRequest,
+): Promise<{ number: number; url: string }> {
+  const { forge, store } = deps;
+  const { input } = req;
+  const pr = (await forge.findPullRequest(input.head, input.remote)) ?? (await forge.openPullRequest(input));
+  store.upsertRun({ taskId: input.taskId, prNumber: pr.number, prUrl: pr.url, state: 'published' });
+  await postReview(deps, { taskId: input.taskId, prNumber: pr.number, remote: input.remote }, req.review);
+  return { number: pr.number, url: pr.url };
+}
+
+/**
+ * The PR stage. With `git.createPR: false` the pushed branch is the result: no PR, so nothing
+ * to merge. With `deferPullRequests` (a worker in front of the local forge) the request is
+ * kept in `ctx.prRequest` for the coordinator to open.
+ */
+export async function openPullRequest(ctx: RunContext): Promise<void> {
+  ctx.enter('pull-request');
+  const { config, store } = ctx.deps;
+  if (!config.git.createPR) {
+    store.upsertRun({ taskId: ctx.task.id, state: 'published' });
     return;
   }
-  try {
-    await forge.merge(pr.number, ctx.remote || undefined);
-    await completeTask(ctx.deps, taskId, {
-      prNumber: pr.number,
-      prUrl: pr.url,
-      via: 'auto',
-    });
-  } catch (err) {
-    logger.warn(
-      { taskId, prNumber: pr.number, err: classify(err).message },
-      'auto-merge failed; left for review',
-    );
-  }
+  const req = planPullRequest(ctx);
+  if (ctx.deps.deferPullRequests) ctx.prRequest = req;
+  else ctx.pr = await publishPullRequest(ctx.deps, req);
 }

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { classify, TpError } from '../../errors/index.js';
+import type { Forge, PullRequestReview } from '../../forges/types.js';
+import type { Logger } from '../../observability/index.js';
 import {
   type AuditOutcome,
   COUNTED,
@@ -193,28 +195,41 @@ export function reviewBlockers(ctx: RunContext): string[] {
 }
 
 /**
- * Puts the open findings on the PR as a forge review, one line comment per finding on a
- * changed line. A failure is logged: the body already carries every finding.
+ * The forge review of the run's open findings: a summary and one line comment per finding on
+ * a changed line (redacted); undefined when there is nothing to post.
  */
-export async function publishReview(ctx: RunContext, prNumber: number): Promise<void> {
-  const { forge, logger, secrets } = ctx.deps;
+export function reviewPost(ctx: RunContext): PullRequestReview | undefined {
+  const { secrets } = ctx.deps;
   const r = ctx.review;
-  if (!r || r.findings.length === 0) return;
+  if (!r || r.findings.length === 0) return undefined;
   const comments = lineComments(r.findings).map((c) => ({ ...c, body: redact(c.body, secrets) }));
   const body = redact(
     `ticket-processor code review (${r.model ?? 'no model'}): ${severityLine(r.findings)}. See the PR description for the full table.`,
     secrets,
   );
+  return { body, comments, ...(ctx.commitSha ? { commitSha: ctx.commitSha } : {}) };
+}
+
+/**
+ * Puts a review on the PR. A failure is logged: the body already carries every finding.
+ */
+export async function postReview(
+  deps: { forge: Forge; logger: Logger },
+  at: { taskId: string; prNumber: number; remote: string | undefined },
+  post: PullRequestReview | undefined,
+): Promise<void> {
+  if (!post) return;
   try {
-    await forge.addReview(
-      prNumber,
-      { body, comments, ...(ctx.commitSha ? { commitSha: ctx.commitSha } : {}) },
-      ctx.remote || undefined,
-    );
+    await deps.forge.addReview(at.prNumber, post, at.remote || undefined);
   } catch (err) {
-    logger.warn(
-      { taskId: ctx.task.id, prNumber, err: classify(err).message },
+    deps.logger.warn(
+      { taskId: at.taskId, prNumber: at.prNumber, err: classify(err).message },
       'code review comments could not be posted; the PR body lists the findings',
     );
   }
+}
+
+/** Puts the run's open findings on the PR (see `reviewPost`, `postReview`). */
+export async function publishReview(ctx: RunContext, prNumber: number): Promise<void> {
+  await postReview(ctx.deps, { taskId: ctx.task.id, prNumber, remote: ctx.remote }, reviewPost(ctx));
 }

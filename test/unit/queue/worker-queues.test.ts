@@ -4,7 +4,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus, type TpEvents } from '../../../src/events/index.js';
 import { FolderSource } from '../../../src/intake/folder-source.js';
-import type { ProcessOutcome, TaskProcessor } from '../../../src/pipeline/processor.js';
+import type { Dispatcher } from '../../../src/pipeline/dispatch.js';
+import type { ProcessOutcome } from '../../../src/pipeline/processor.js';
 import { Worker } from '../../../src/pipeline/worker.js';
 import { type QueueDef, QueueSet } from '../../../src/queue/index.js';
 import { SqliteStore } from '../../../src/store/index.js';
@@ -19,9 +20,9 @@ function gatedProcessor(queues: QueueSet) {
   const peak = new Map<string, number>();
   const started: string[] = [];
   const release = new Map<string, () => void>();
-  const processor = {
-    async sweepWorkspaces() {},
-    async process(_file: string, task: Task): Promise<ProcessOutcome> {
+  const processor: Dispatcher = {
+    async prepare() {},
+    async run(_file: string, task: Task): Promise<ProcessOutcome> {
       const q = queues.route(task);
       live.set(q, (live.get(q) ?? 0) + 1);
       peak.set(q, Math.max(peak.get(q) ?? 0, live.get(q) ?? 0));
@@ -31,7 +32,7 @@ function gatedProcessor(queues: QueueSet) {
       return { status: 'review', prUrl: 'local', prNumber: 1, branch: `task-${task.id}` };
     },
   };
-  return { processor: processor as unknown as TaskProcessor, peak, started, release };
+  return { processor, peak, started, release };
 }
 
 /** Lets pending I/O and promise callbacks run (setImmediate is never faked here). */
@@ -70,7 +71,7 @@ function build(queues: QueueDef[], slaMinutes = {}, concurrency = 1) {
   const set = QueueSet.fromConfig({ concurrency, queues, slaMinutes });
   const gated = gatedProcessor(set);
   const worker = new Worker(
-    { source, store, queues: set, processor: gated.processor, events, logger },
+    { source, store, queues: set, dispatcher: gated.processor, events, logger },
     { watchDebounceMs: 50, stabilityPollMs: 1, secrets: [] },
   );
   opened.push({ worker, store, release: gated.release });
