@@ -1,26 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import { type Agent, createAgent } from './agents/index.js';
+import type { Agent } from './agents/index.js';
+import { createRunParts } from './app-run-parts.js';
 import type { LoadedConfig } from './config/index.js';
 import { secretValues } from './config/index.js';
 import { EventBus } from './events/index.js';
-import { createForge } from './forges/factory.js';
 import type { Forge } from './forges/types.js';
 import { createTaskSource } from './intake/source-from-config.js';
-import type { FailureAttempt, TaskSource, TaskState } from './intake/types.js';
-import {
-  createResponseCache,
-  failedAttempts,
-  ModelRouter,
-  ModelWarmUp,
-  modelChain,
-  queuedFirstModels,
-  type ResponseCache,
-  retryOptionsFrom,
-  routerOptionsFrom,
-} from './models/index.js';
-import { DefaultModelSelector } from './models/selection/index.js';
+import type { TaskSource, TaskState } from './intake/types.js';
+import type { ModelRouter, ModelWarmUp, ResponseCache } from './models/index.js';
 import { failureHintsFrom, Notifier, resolveChannels } from './notifications/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { createMetrics, LogHub, logDirectory } from './observability/index.js';
@@ -28,17 +17,12 @@ import type { CompletionDeps } from './pipeline/completion.js';
 import { FollowUps } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
 import type { RecoveryDeps } from './pipeline/recovery.js';
-import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
-import { createTargetResolver, remoteFromConfig } from './pipeline/target.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
 import { QueueSet } from './queue/index.js';
-import { CodeReviewer } from './review/index.js';
-import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
-import { redact } from './secrets/index.js';
+import type { ProcessSandbox } from './sandbox/index.js';
 import { createStats, packageVersion, registerStatsGauges, type StatsService } from './stats/index.js';
 import { SqliteStore, type Store } from './store/index.js';
-import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
 
 export interface AppOptions {
   /** Replaces the configured agent (the demo's simulation, tests). */
@@ -120,116 +104,27 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     secrets,
     extra: options.logSink,
   });
-  const promptDir = path.join(folders.repos, 'prompts');
-  // Confinement of agents, run_command and verify commands. Throws CONFIG_INVALID when
-  // sandbox.mode is "bwrap" and bubblewrap cannot run; warns when none is in force.
-  const sandbox = createProjectSandbox(loaded, promptDir);
-  if (sandbox.warning) logs.get('processor').warn({ sandbox: sandbox.mode }, sandbox.warning);
   const store = new SqliteStore(abs(config.store.path));
   attachEventLog(events, logs, store);
 
   const source = await createTaskSource({ config, baseDir, folders, store });
   await mkdir(folders.repos, { recursive: true });
 
-  const configured = config.repository.url ? remoteFromConfig(config.repository.url, baseDir) : undefined;
-  const target = config.repository.perTaskRepo
-    ? undefined
-    : (configured ?? (await gitTopLevel(baseDir, env)));
-  const author = { name: config.git.userName, email: config.git.userEmail };
-  const forge = createForge({
-    config,
-    secrets: loaded.secrets,
+  const parts = await createRunParts(loaded, {
     store,
-    remote: target ?? folders.repos,
-    author,
-  });
-  const gitLog = logs.get('git');
-  const workspace = new Workspace({
-    reposDir: folders.repos,
-    author,
-    signCommits: config.git.signCommits,
-    pushRetries: config.git.pushRetries,
-    pushRetryDelayMs: config.git.pushRetryDelay,
+    events,
+    logs,
     secrets,
-    env,
-    // info, as the original's git.log: redacted again here, though the hub scrubs every line.
-    log: (l) =>
-      gitLog.info(
-        { args: l.args.map((a) => redact(a, secrets)), durationMs: l.durationMs, ok: l.ok },
-        `git ${l.args[0]}`,
-      ),
+    folders,
+    source,
+    agent: options.agent,
+    runner: options.runner,
+  }).catch((err: unknown) => {
+    store.close();
+    throw err;
   });
-  const targetFor = createTargetResolver({
-    baseDir,
-    // The local forge's default target may be implicit (the repository holding the project).
-    configuredUrl: config.forge.type === 'local' ? target : configured,
-    allowed: config.repository.allowed,
-    baseBranch: config.repository.baseBranch,
-    allowedBaseBranches: config.repository.allowedBaseBranches,
-    forge,
-    defaultRemote: async (task, baseBranch) => {
-      if (config.forge.type !== 'local') return forge.remoteUrl();
-      return target ?? ensurePerTaskRepo(folders.repos, task.id, baseBranch, env);
-    },
-  });
-  const agent = options.agent ?? createAgent(config, env, logs.get('processor'), sandbox);
-  const onAttemptFailed = (a: FailureAttempt & { taskId: string }) =>
-    events.emit('attempt.failed', {
-      taskId: a.taskId,
-      attemptNumber: a.attemptNumber,
-      model: a.model,
-      code: a.code,
-      retryable: a.errorType === 'transient',
-      error: a.error,
-      durationMs: a.durationMs,
-    });
-  const retry = retryOptionsFrom(config);
-  // Created after the router, which forwards breaker events to it.
-  let warmUp: ModelWarmUp | undefined;
-  // A command agent may not talk to Ollama at all, so it gets plain retry and fallback; every
-  // other agent goes through the router (host health, breakers, waiting out outages).
-  // The code review talks to Ollama whatever the agent is: it needs the router too.
-  const commandOnly = config.agent.type === 'command' && !options.agent;
-  const router =
-    commandOnly && !config.codeReview.enabled
-      ? undefined
-      : new ModelRouter({
-          ...routerOptionsFrom(config),
-          onEvent: (e) => {
-            // On the bus, the event log writes it (same message) and the metrics count it.
-            events.emitTagged(e);
-            warmUp?.handleEvent(e);
-          },
-          onAttempt: (a, taskId) => {
-            const [failed] = failedAttempts([a]);
-            if (failed && taskId) onAttemptFailed({ ...failed, taskId });
-          },
-        });
-  if (router) {
-    const { enabled, maxModels, keepAlive } = config.performance.warmUp;
-    const warmLog = logs.get('processor');
-    warmUp = new ModelWarmUp({
-      enabled,
-      maxModels,
-      keepAlive,
-      hosts: () => router.hostClients(),
-      // The chain the task will run with: the selector's when there is one (deps is built below;
-      // this runs only after createApp returned).
-      neededModels: () =>
-        queuedFirstModels(
-          source,
-          (task) => deps.selector?.choose(task).chain ?? modelChain(task, config.ollama),
-        ),
-      defaultModel: config.ollama.defaultModel,
-      onWarmed: (e) => events.emit('model.warmed', e),
-      onError: (err) => warmLog.warn({ err }, 'model warm-up failed'),
-    });
-  }
-  const responseCache = createResponseCache({ store, events, ...config.performance.cache });
-  const runner =
-    options.runner ??
-    (options.agent || commandOnly ? undefined : router) ??
-    new SimpleAttemptRunner({ host: config.ollama.host, retry, onAttemptFailed });
+  const { sandbox, promptDir, target, workspace, forge, targetFor, agent, router, warmUp } = parts;
+  const { responseCache, runner, selector, reviewer } = parts;
   const completion: CompletionDeps = { source, store, events, secrets };
   const deps: PipelineDeps = {
     config,
@@ -243,19 +138,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     promptDir,
     sandbox,
     env,
-    // Without a router (command agents) `speed` and `auto` have no host health and order by timings only.
-    selector: new DefaultModelSelector({ config, store, hosts: router }),
-    reviewer:
-      config.codeReview.enabled && router
-        ? new CodeReviewer({
-            router,
-            config,
-            secrets,
-            maxNumCtx: 32_768,
-            // Reviews are deterministic (temperature 0, fixed seed): a repeat is served from the store.
-            chat: (client, request) => responseCache.chat(client, request, 'review'),
-          })
-        : undefined,
+    selector,
+    reviewer,
   };
   const processor = new TaskProcessor(deps);
   const shutdown = new AbortController();

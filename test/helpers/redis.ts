@@ -25,7 +25,8 @@ export function hasRedisServer(): boolean {
  */
 export function redisSuiteMode(): { skip: boolean; reason: string } {
   if (hasRedisServer()) return { skip: false, reason: '' };
-  if (process.env.CI) throw new Error('redis-server is not installed; .ci/run installs it (apt-get install redis-server)');
+  if (process.env.CI)
+    throw new Error('redis-server is not installed; .ci/run installs it (apt-get install redis-server)');
   return { skip: true, reason: 'redis-server is not installed (apt-get install redis-server)' };
 }
 
