@@ -36,8 +36,8 @@ import { tmpDir } from '../../helpers/project.js';
 // Empty now: processing.moveDelay, the one key accepted for the original's config.json and
 // otherwise ignored, is read by `migrate`, which tells its users that it no longer delays pickup.
 const ALLOW_UNREAD: Record<string, string> = {
+  'queue.workers': 'BUILDING: issue 13 in progress',
   'queue.backend': 'BUILDING: issue 13 in progress',
-  'queue.redis.url': 'BUILDING: issue 13 in progress',
   'queue.lockDurationMs': 'BUILDING: issue 13 in progress',
   'queue.stalledIntervalMs': 'BUILDING: issue 13 in progress',
   'queue.maxStalledCount': 'BUILDING: issue 13 in progress',
@@ -190,7 +190,7 @@ describe('every config key is read by some code', () => {
     for (const [key, why] of Object.entries(ALLOW_UNREAD)) {
       expect(keys).toContain(key);
       expect(why.length).toBeGreaterThan(20);
-      expect(isRead(key)).toBe(false);
+      expect(isRead(key), `${key} is read now: remove it from ALLOW_UNREAD`).toBe(false);
     }
   });
 
