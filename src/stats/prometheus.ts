@@ -71,6 +71,21 @@ export function registerStatsGauges(
   gauge('tp_processing_success_ratio', 'Finished tasks that reached review (stats window).', [], (g, s) =>
     g.set(s.processing.successRate),
   );
+  // Distributed mode only (`queue.backend: bullmq`): nothing is exported under the memory backend.
+  gauge(
+    'tp_cluster_jobs',
+    'BullMQ jobs per model queue and state (waiting, active, delayed, failed, completed).',
+    ['queue', 'model', 'state'],
+    (g, s) => {
+      for (const q of s.cluster?.queues ?? [])
+        for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed'] as const)
+          g.set({ queue: q.queue, model: q.model, state }, q[state]);
+    },
+  );
+  // Per worker, so a memory backend exports no series at all (count them for the worker total).
+  gauge('tp_cluster_worker_active', 'Jobs each live worker runs now.', ['worker'], (g, s) => {
+    for (const w of s.cluster?.workers ?? []) g.set({ worker: w.name }, w.active);
+  });
   gauge('tp_processing_avg_seconds', 'Mean seconds from claim to review (stats window).', [], (g, s) =>
     g.set(s.processing.avgProcessingTime),
   );

@@ -3,6 +3,7 @@ import type { TaskSource } from '../intake/types.js';
 import type { HostHealth } from '../models/index.js';
 import type { QueueStats } from '../queue/index.js';
 import type { Store } from '../store/index.js';
+import { type ClusterSource, clusterStats } from './cluster.js';
 import { LiveRuns } from './live.js';
 import { modelStats } from './models.js';
 import { failureStats, processingStats } from './processing.js';
@@ -31,6 +32,11 @@ export interface StatsDeps {
   windowHours?: number;
   /** Redacted from failure reasons and hints. */
   secrets?: readonly string[];
+  /**
+   * The queues and workers in Redis under `queue.backend: bullmq` (a `ClusterView`); without
+   * one (the memory backend) the snapshot has no `cluster` part.
+   */
+  cluster?: ClusterSource | undefined;
 }
 
 /** The stats service plus `stop()`, which detaches its event listeners. */
@@ -60,9 +66,12 @@ export function createStats(deps: StatsDeps): StatsModule {
     async snapshot(): Promise<StatsSnapshot> {
       const now = clock();
       const since = now - windowHours * 3_600_000;
-      const [folders, failures] = await Promise.all([
+      const queues = deps.worker.queueStats();
+      const held = queues.reduce((sum, q) => sum + q.waiting, 0);
+      const [folders, failures, cluster] = await Promise.all([
         deps.source.counts(),
         failureStats(deps.source, deps.secrets ?? []),
+        deps.cluster ? clusterStats(deps.cluster, held, now, { secrets: deps.secrets ?? [] }) : undefined,
       ]);
       const hosts = (deps.router?.healthReport() ?? []).map(hostStats);
       return {
@@ -75,13 +84,14 @@ export function createStats(deps: StatsDeps): StatsModule {
         },
         processing: { ...processingStats(deps.store, since), folders, windowHours },
         models: modelStats(deps.store, since),
-        queues: deps.worker.queueStats(),
+        queues,
         hosts,
         review: deps.store.reviewTotals(new Date(since).toISOString()),
         running: live.list(deps.worker.processing()),
         failures,
         // All deliveries kept (not windowed): failed ones stay until someone looks.
         notifications: deps.store.notificationCounts(),
+        ...(cluster ? { cluster } : {}),
       };
     },
     async trends(range) {

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors/index.js';
 import type { PipelineStage } from '../events/index.js';
+import type { QueueCounts } from '../queue/bullmq/cluster-view.js';
 import type { QueueStats } from '../queue/index.js';
 
 /*
@@ -57,6 +58,42 @@ export interface FailureStats {
   failedAt: string;
 }
 
+/** A `ticket-processor worker` as its last heartbeat in Redis describes it. */
+export interface ClusterWorker {
+  name: string;
+  hostname: string;
+  pid: number;
+  /** Canonical models it serves (`*`: command agents). */
+  models: string[];
+  /** Ollama hosts it uses. */
+  hosts: string[];
+  concurrency: number;
+  /** Jobs it runs now. */
+  active: number;
+  /** Jobs it finished since it started. */
+  processed: number;
+  version: string;
+  startedAt: string;
+  lastSeen: string;
+  /** Milliseconds since its last heartbeat (a live worker beats every 5 s; gone after 30 s). */
+  lastSeenAgoMs: number;
+}
+
+/** The distributed mode (`queue.backend: bullmq`) as Redis shows it. */
+export interface ClusterStats {
+  backend: 'bullmq';
+  /**
+   * Tasks the coordinator holds back before they become jobs (its queues' concurrency, the
+   * per-repository limit, dependencies): the `waiting` of `queues` above, summed.
+   */
+  coordinatorHeld: number;
+  /** BullMQ's counts per model queue. */
+  queues: QueueCounts[];
+  workers: ClusterWorker[];
+  /** Why the counts are missing (Redis did not answer); absent when they are there. */
+  error?: string;
+}
+
 /** What `GET /api/stats` returns. Times in seconds where the original's example used seconds. */
 export interface StatsSnapshot {
   system: {
@@ -95,6 +132,8 @@ export interface StatsSnapshot {
   running: RunningTask[];
   failures: FailureStats[];
   notifications: { sent: number; failed: number; pending: number };
+  /** Present only under `queue.backend: bullmq`: the queues and workers in Redis. */
+  cluster?: ClusterStats;
 }
 
 /** One bucket of a trend series. */
