@@ -48,8 +48,9 @@ export function printTable(result: BenchResult): string {
 export function saveResult(file: string, result: BenchResult): void {
   const dir = path.resolve('bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, `${path.basename(file).replace(/\.bench\.ts$/, '')}.json`),
-    `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`,
-  );
+  const base = path.join(dir, path.basename(file).replace(/\.bench\.ts$/, ''));
+  const at = new Date().toISOString();
+  writeFileSync(`${base}.json`, `${JSON.stringify({ ...result, at, node: process.version }, null, 2)}\n`);
+  // The Markdown table is what goes into notes and issues as is.
+  writeFileSync(`${base}.md`, `${printTable(result)}\n\n- Run at ${at}, Node ${process.version}.\n`);
 }
