@@ -1,5 +1,7 @@
 import type { StatsSnapshot, TrendPoint } from '../stats/index.js';
+import { clusterSection } from './cluster.js';
 import { formatCount, formatMs, formatRate, escapeHtml as h } from './format.js';
+import { cells, section, table } from './html.js';
 
 /** How the page is served: with the data, or as a shell that asks for the token first. */
 export interface PageOptions {
@@ -9,21 +11,6 @@ export interface PageOptions {
   /** The server has an API token: retry forms get a token field, the header a token box. */
   tokenRequired: boolean;
 }
-
-type Cell = [field: string, text: string, value?: string | number | boolean];
-
-const cells = (row: Cell[]) =>
-  row
-    .map(
-      ([field, text, value]) =>
-        `<td data-field="${field}"${value === undefined ? '' : ` data-value="${h(value)}"`}>${h(text)}</td>`,
-    )
-    .join('');
-
-const table = (id: string, heads: string[], rows: string[], empty: string) =>
-  `<table id="${id}"><thead><tr>${heads.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${
-    rows.length > 0 ? rows.join('') : `<tr class="empty"><td colspan="${heads.length}">${h(empty)}</td></tr>`
-  }</tbody></table>`;
 
 function foldersTable(s: StatsSnapshot): string {
   const rows = Object.entries(s.processing.folders).map(
@@ -165,9 +152,6 @@ function trendsTable(points: TrendPoint[]): string {
   return table('trends-table', ['Bucket (UTC)', 'Done', 'Failed', 'Mean time'], rows, 'no data');
 }
 
-const section = (id: string, title: string, body: string) =>
-  `<section id="${id}"><h2>${h(title)}</h2>${body}</section>`;
-
 /**
  * The whole page, server-rendered: every table is there with JavaScript off. The script
  * (`/assets/dashboard.js`) then keeps it live from `/api/events` and draws the trend chart.
@@ -180,6 +164,7 @@ export function renderPage(o: PageOptions): string {
         section('folders', 'Tasks per folder', foldersTable(s)),
         section('running', 'Running', runningTable(s)),
         section('queue', 'Queue', queueTable(s)),
+        clusterSection(s),
         section('failures', 'Failures needing attention', failuresTable(s, o.tokenRequired)),
         section('hosts', 'Ollama hosts', hostsTable(s)),
         section('models', 'Models', modelsTable(s)),

@@ -12,7 +12,8 @@ section h2 { font-size: 1rem; margin: .2rem 0 .5rem; }
 #summary { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 1.5rem; margin: 0; }
 #summary dt { color: var(--muted); font-size: .8rem; }
 #summary dd { margin: 0; font-size: 1.2rem; }
-#failures, #hosts, #models, #trends { grid-column: 1 / -1; }
+#cluster, #failures, #hosts, #models, #trends { grid-column: 1 / -1; }
+.cluster-error { color: var(--bad); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }

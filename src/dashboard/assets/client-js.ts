@@ -54,7 +54,7 @@ export const CLIENT_JS = `(function () {
           starts = {};
           bindPage();
         } else {
-          ['summary', 'folders', 'queue', 'failures', 'hosts', 'models'].forEach(function (id) { swap(doc, '#' + id); });
+          ['summary', 'folders', 'queue', 'cluster', 'failures', 'hosts', 'models'].forEach(function (id) { swap(doc, '#' + id); });
           swap(doc, '#generated');
           bindRetries();
           loadTrends();
