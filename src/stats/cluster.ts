@@ -9,7 +9,9 @@ export const CLUSTER_READ_TIMEOUT_MS = 2_000;
 /** What the stats module reads of the cluster (a `ClusterView`, or anything shaped like one). */
 export type ClusterSource = Pick<ClusterView, 'queueCounts' | 'workers'>;
 
-const text = (v: unknown, max = 200) => (typeof v === 'string' ? v.slice(0, max) : '');
+// Control characters from Redis must not reach a terminal (`status`) as escape sequences.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const text = (v: unknown, max = 200) => (typeof v === 'string' ? v.slice(0, max).replace(CONTROL, '?') : '');
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '');
 
@@ -57,7 +59,7 @@ export async function clusterStats(
     return {
       backend: 'bullmq',
       coordinatorHeld: held,
-      queues,
+      queues: queues.map((q) => ({ ...q, queue: text(q.queue), model: text(q.model) })),
       workers: workers.map((w) => worker(w, now)),
     };
   } catch (err) {

@@ -153,6 +153,7 @@ describe.skipIf(mode.skip)('stats with a cluster view on a real Redis', () => {
     closers.push(async () => conn.disconnect());
     const junk = {
       ...heartbeat('x'.repeat(500)),
+      hostname: 'box\u001b[2J\u0007',
       hosts: ['http://a', 7, { evil: true }],
       active: 'many',
       lastSeen: 'yesterday',
@@ -166,6 +167,7 @@ describe.skipIf(mode.skip)('stats with a cluster view on a real Redis', () => {
     const c = await clusterStats(view, 0, NOW);
     const [w] = c.workers;
     expect(w?.name).toHaveLength(64);
+    expect(w?.hostname).toBe('box?[2J?');
     expect(w?.hosts).toEqual(['http://a']);
     expect(w?.active).toBe(0);
     expect(w?.lastSeen).toBe('');
