@@ -35,6 +35,9 @@ export class FolderSource implements TaskSource {
   readonly format = 'folders' as const;
   private moving: Promise<unknown> = Promise.resolve();
   private readonly maxFileBytes: number;
+  /** While a start-up scan runs: every task file by id, listed once (see `openScan`). */
+  private index: Map<string, Array<{ file: string; state: TaskState }>> | undefined;
+  private scans = 0;
 
   constructor(private readonly options: FolderSourceOptions) {
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_TASK_FILE_BYTES;
@@ -54,6 +57,59 @@ export class FolderSource implements TaskSource {
 
   isCandidate(file: string): boolean {
     return path.dirname(path.resolve(file)) === path.resolve(this.dir('todo')) && isTaskFile(file);
+  }
+
+  /**
+   * Start-up scan: lists the five folders once into an id index that `othersWithId` and `find`
+   * read instead of listing every folder per file (O(N²) for N files), kept current by this
+   * source's own moves. Nothing else writes the folders but new files in todo/, which the scan
+   * lists itself and the watcher (started after the scan) reports. Pair with `closeScan`.
+   */
+  async openScan(): Promise<void> {
+    if (this.scans++ > 0) return;
+    const index = new Map<string, Array<{ file: string; state: TaskState }>>();
+    const lists = await Promise.all(STATES.map((state) => this.list(state)));
+    for (const [i, state] of STATES.entries()) {
+      for (const file of lists[i] ?? []) this.indexAdd(index, file, state);
+    }
+    this.index = index;
+  }
+
+  closeScan(): void {
+    if (this.scans > 0 && --this.scans === 0) this.index = undefined;
+  }
+
+  private idOf(file: string): string | undefined {
+    return taskIdFromFileName(path.basename(file), this.options.extractRegex);
+  }
+
+  private indexAdd(
+    index: Map<string, Array<{ file: string; state: TaskState }>>,
+    file: string,
+    state: TaskState,
+  ): void {
+    const id = this.idOf(file);
+    if (id === undefined) return;
+    const entries = index.get(id);
+    if (entries) entries.push({ file, state });
+    else index.set(id, [{ file, state }]);
+  }
+
+  /** Keeps the scan index current across a move of this source. */
+  private indexMoved(from: string, to: string, state: TaskState): void {
+    if (!this.index) return;
+    const id = this.idOf(from);
+    const entries = id === undefined ? undefined : this.index.get(id);
+    if (entries && id !== undefined) {
+      const rest = entries.filter((e) => path.resolve(e.file) !== path.resolve(from));
+      if (rest.length > 0) this.index.set(id, rest);
+      else this.index.delete(id);
+    }
+    if (isTaskFile(to)) this.indexAdd(this.index, to, state);
+  }
+
+  private stateOrder(state: TaskState): number {
+    return STATES.indexOf(state);
   }
 
   private async list(state: TaskState): Promise<string[]> {
@@ -123,7 +179,10 @@ export class FolderSource implements TaskSource {
       // on restart) with stale error files that the next failure overwrites; never a task without them.
       await writeFileAtomic(`${stem}.error.json`, `${JSON.stringify(report, null, 2)}\n`);
       await writeFileAtomic(`${stem}.error.log`, log);
-      if (path.resolve(file) !== path.resolve(target)) await rename(file, target);
+      if (path.resolve(file) !== path.resolve(target)) {
+        await rename(file, target);
+        this.indexMoved(file, target, 'failed');
+      }
       return target;
     });
   }
@@ -179,6 +238,7 @@ export class FolderSource implements TaskSource {
       );
     }
     await rename(file, target);
+    this.indexMoved(file, target, state);
     return target;
   }
 
@@ -188,15 +248,26 @@ export class FolderSource implements TaskSource {
    */
   async othersWithId(taskId: string, file: string): Promise<SameIdFile[]> {
     const out: SameIdFile[] = [];
+    for (const { file: other, state } of await this.filesWithId(taskId)) {
+      if (path.resolve(other) === path.resolve(file)) continue;
+      if (state === 'failed' && (await this.failureCode(other)) === 'TASK_DUPLICATE_ID') continue;
+      out.push({ file: other, state });
+    }
+    return out;
+  }
+
+  /** Every task file with this id, in state order (todo first); from the scan index while one is open. */
+  private async filesWithId(taskId: string): Promise<Array<{ file: string; state: TaskState }>> {
+    if (this.index) {
+      return [...(this.index.get(taskId) ?? [])].sort(
+        (a, b) => this.stateOrder(a.state) - this.stateOrder(b.state),
+      );
+    }
     // On every pickup: the folders are listed together, not one after another.
     const lists = await Promise.all(STATES.map((state) => this.list(state)));
+    const out: Array<{ file: string; state: TaskState }> = [];
     for (const [i, state] of STATES.entries()) {
-      for (const other of lists[i] ?? []) {
-        if (path.resolve(other) === path.resolve(file)) continue;
-        if (taskIdFromFileName(path.basename(other), this.options.extractRegex) !== taskId) continue;
-        if (state === 'failed' && (await this.failureCode(other)) === 'TASK_DUPLICATE_ID') continue;
-        out.push({ file: other, state });
-      }
+      for (const f of lists[i] ?? []) if (this.idOf(f) === taskId) out.push({ file: f, state });
     }
     return out;
   }
@@ -216,6 +287,7 @@ export class FolderSource implements TaskSource {
   }
 
   async find(taskId: string): Promise<{ file: string; state: TaskState } | undefined> {
+    if (this.index) return (await this.filesWithId(taskId))[0];
     for (const state of STATES) {
       for (const file of await this.list(state)) {
         if (taskIdFromFileName(path.basename(file), this.options.extractRegex) === taskId)

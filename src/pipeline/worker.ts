@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { TpError } from '../errors/index.js';
@@ -10,7 +11,11 @@ import type { Task } from '../tasks/types.js';
 import type { Dispatcher } from './dispatch.js';
 import { waitUntilStable } from './file-stability.js';
 import { IntakeRejections } from './intake-rejections.js';
+import { eachLimit, scanIndexOf } from './intake-scan.js';
 import { SlaTimer } from './sla-timer.js';
+
+/** Task files read at once during the start-up scan. */
+const SCAN_CONCURRENCY = 64;
 
 export interface WorkerOptions {
   /** Upper bound to wait for a file that does not parse yet (an editor still writing it). */
@@ -68,11 +73,21 @@ export class Worker {
   async start(opts: { watch: boolean }): Promise<void> {
     this.holding = true;
     await this.deps.dispatcher.prepare();
-    // One file that cannot be resumed must not keep the others (or the whole service) from starting.
-    for (const file of await this.deps.source.listInProgress()) {
-      await this.resume(file).catch((err) => this.reject.unreadable(file, err));
+    // One listing of every folder for the whole scan: duplicate and dependency look-ups read
+    // it instead of listing the folders again per file.
+    const scan = scanIndexOf(this.deps.source);
+    await scan?.openScan();
+    try {
+      // One file that cannot be resumed must not keep the others (or the whole service) from starting.
+      for (const file of await this.deps.source.listInProgress()) {
+        await this.resume(file).catch((err) => this.reject.unreadable(file, err));
+      }
+      await eachLimit(await this.deps.source.listPending(), SCAN_CONCURRENCY, (file) => this.inspect(file));
+      // Dependencies and SLA are judged once over the whole backlog, not once per file.
+      await this.refreshDeps();
+    } finally {
+      scan?.closeScan();
     }
-    await Promise.all((await this.deps.source.listPending()).map((file) => this.inspect(file)));
     this.holding = false;
     if (opts.watch) {
       this.watcher = watch(this.deps.source.watchPaths(), {
@@ -147,8 +162,11 @@ export class Worker {
   }
 
   private async refreshDeps(): Promise<void> {
+    const seen = new Set<string>();
     for (const { waitingFor } of this.deps.queues.blocked((d) => this.depState(d))) {
       for (const id of waitingFor) {
+        if (seen.has(id)) continue;
+        seen.add(id);
         const found = await this.deps.source.find(id);
         const state: DependencyState = !found
           ? 'missing'
@@ -180,6 +198,21 @@ export class Worker {
     this.launch(file, res.task, true);
   }
 
+  /**
+   * Stats a file until it stops changing; a file older than the debounce window is not being
+   * written any more, so one look is enough (the start-up scan of a large backlog).
+   */
+  private async stable(file: string) {
+    const st = await lstat(file).catch(() => undefined);
+    if (!st) return undefined;
+    if (!st.isFile() || Date.now() - st.mtimeMs > this.options.watchDebounceMs)
+      return { first: st, last: st };
+    return waitUntilStable(file, {
+      pollMs: this.options.stabilityPollMs,
+      maxWaitMs: this.options.watchDebounceMs,
+    });
+  }
+
   /** Waits until a new file stops changing, parses it, and queues it or fails it. */
   inspect(file: string): Promise<void> {
     const existing = this.inspecting.get(file);
@@ -195,10 +228,7 @@ export class Worker {
   }
 
   private async inspectNow(file: string): Promise<void> {
-    const looked = await waitUntilStable(file, {
-      pollMs: this.options.stabilityPollMs,
-      maxWaitMs: this.options.watchDebounceMs,
-    });
+    const looked = await this.stable(file);
     if (!looked) return;
     const { first, last: prev } = looked;
     const res = await this.deps.source.read(file);
@@ -232,6 +262,7 @@ export class Worker {
       enqueuedAt: queuedSince(t, first.mtimeMs),
       dependencies: t.dependencies,
       labels: t.labels,
+      repoKey: t.repo ?? 'default',
     });
     this.deps.events.emit('task.queued', {
       taskId: t.id,
@@ -239,6 +270,8 @@ export class Worker {
       priority: t.priority,
       waitingFor: t.dependencies,
     });
+    // During the start-up scan nothing starts yet: start() looks at dependencies once at its end.
+    if (this.holding) return;
     await this.refreshDeps();
     this.schedule();
   }
@@ -287,7 +320,12 @@ export class Worker {
 
   private launch(file: string, task: Task, resumed: boolean): void {
     if (this.running.has(task.id)) return;
-    this.deps.queues.started({ taskId: task.id, priority: task.priority, labels: task.labels });
+    this.deps.queues.started({
+      taskId: task.id,
+      priority: task.priority,
+      labels: task.labels,
+      repoKey: task.repo ?? 'default',
+    });
     this.track(task.id, this.execute(file, task, resumed));
   }
 

@@ -1,5 +1,5 @@
 export { type DependencyState, PriorityQueue, type Queue, type QueueItem } from './priority-queue.js';
-export { QueueSet, type QueueStats, type SlaBreach } from './queue-set.js';
+export { type AdmissionOptions, QueueSet, type QueueStats, type SlaBreach } from './queue-set.js';
 export { DEFAULT_QUEUE, type QueueConfig, type QueueDef, queueDefs, routeTask } from './routing.js';
 export {
   nextSlaDue,

@@ -10,6 +10,8 @@ export interface QueueItem {
   dependencies: string[];
   /** The task's labels (queue routing). */
   labels?: string[];
+  /** Target repository key (`task.repo` or 'default'): `queue.perRepository` counts by it. */
+  repoKey?: string;
 }
 
 /** Why a dependency is not yet satisfied: still open, or failed (then the dependent waits for a person). */
@@ -82,9 +84,13 @@ export class PriorityQueue implements Queue {
     );
   }
 
-  take(depState: (id: string) => DependencyState): QueueItem | undefined {
+  /** The first item whose dependencies are done and that `admit` lets through (default: all). */
+  take(
+    depState: (id: string) => DependencyState,
+    admit: (item: QueueItem) => boolean = () => true,
+  ): QueueItem | undefined {
     for (const item of this.ordered()) {
-      if (item.dependencies.every((d) => depState(d) === 'done')) {
+      if (item.dependencies.every((d) => depState(d) === 'done') && admit(item)) {
         this.items.delete(item.taskId);
         return item;
       }

@@ -1,5 +1,5 @@
 import { type DependencyState, PriorityQueue, type QueueItem } from './priority-queue.js';
-import { type QueueConfig, type QueueDef, queueDefs, routeTask } from './routing.js';
+import { DEFAULT_QUEUE, type QueueConfig, type QueueDef, queueDefs, routeTask } from './routing.js';
 import { nextSlaDue, pastSla, type QueuePriority, type SlaMinutes, slaSteps } from './sla.js';
 
 /** What `status` shows per queue. */
@@ -34,6 +34,18 @@ interface Lane {
   raised: number;
 }
 
+/** Admission rules beyond each lane's concurrency (the BullMQ backend's coordinator). */
+export interface AdmissionOptions {
+  /** At most this many admitted-and-unfinished tasks per repository key (0: no limit). */
+  perRepository?: number;
+  /**
+   * The implicit `default` lane admits without a cap: under BullMQ the workers' concurrency
+   * bounds the runs, and `processing.concurrency` is a worker's default, not the cluster's.
+   * A declared `default` lane keeps its concurrency.
+   */
+  uncappedDefault?: boolean;
+}
+
 interface Waiting {
   lane: Lane;
   /** Priority the task was queued with: SLA periods count from it. */
@@ -51,18 +63,30 @@ export class QueueSet {
   private readonly byName = new Map<string, Lane>();
   private readonly waiting = new Map<string, Waiting>();
   private readonly runningIn = new Map<string, Lane>();
+  /** Admitted-and-unfinished tasks per repository key (only counted with a perRepository limit). */
+  private readonly repoOf = new Map<string, string>();
+  private readonly perRepo = new Map<string, number>();
 
   constructor(
     readonly defs: readonly QueueDef[],
     private readonly sla: SlaMinutes = {},
+    private readonly admission: AdmissionOptions = {},
   ) {
     this.lanes = defs.map((def) => ({ def, items: new PriorityQueue(), running: new Set(), raised: 0 }));
     for (const lane of this.lanes) this.byName.set(lane.def.name, lane);
   }
 
   /** From `processing` (`concurrency`, `queues`, `slaMinutes`). */
-  static fromConfig(processing: QueueConfig & { slaMinutes?: SlaMinutes }): QueueSet {
-    return new QueueSet(queueDefs(processing), processing.slaMinutes ?? {});
+  static fromConfig(
+    processing: QueueConfig & { slaMinutes?: SlaMinutes },
+    admission: AdmissionOptions = {},
+  ): QueueSet {
+    const defs = queueDefs(processing);
+    if (admission.uncappedDefault && !processing.queues.some((q) => q.name === DEFAULT_QUEUE)) {
+      const def = defs.find((d) => d.name === DEFAULT_QUEUE);
+      if (def) def.concurrency = Number.POSITIVE_INFINITY;
+    }
+    return new QueueSet(defs, processing.slaMinutes ?? {}, admission);
   }
 
   /** Name of the queue a task goes to. */
@@ -111,12 +135,16 @@ export class QueueSet {
    * the order only decides which is started first within one scheduling pass.
    */
   take(depState: (id: string) => DependencyState): (QueueItem & { queue: string }) | undefined {
+    const limit = this.admission.perRepository ?? 0;
+    // A repository at its limit holds all its tasks back (so none of lower priority passes the
+    // held one), while tasks of other repositories go ahead.
+    const admit = limit > 0 ? (i: QueueItem) => (this.perRepo.get(repoKey(i)) ?? 0) < limit : undefined;
     for (const lane of this.lanes) {
       if (lane.running.size >= lane.def.concurrency) continue;
-      const item = lane.items.take(depState);
+      const item = lane.items.take(depState, admit);
       if (!item) continue;
       this.waiting.delete(item.taskId);
-      this.markRunning(item.taskId, lane);
+      this.markRunning(item.taskId, lane, repoKey(item));
       return { ...item, queue: lane.def.name };
     }
     return undefined;
@@ -126,21 +154,40 @@ export class QueueSet {
    * Counts a task as running in its queue without taking it from the queue (a task resumed
    * at start-up). It may exceed the queue's concurrency: interrupted work is never held back.
    */
-  started(task: { taskId: string; priority: QueuePriority; labels?: readonly string[] }): string {
+  started(task: {
+    taskId: string;
+    priority: QueuePriority;
+    labels?: readonly string[];
+    repoKey?: string | undefined;
+  }): string {
     const lane = this.laneOf(task);
-    this.markRunning(task.taskId, lane);
+    this.markRunning(task.taskId, lane, repoKey(task));
     return lane.def.name;
   }
 
-  private markRunning(taskId: string, lane: Lane): void {
+  private markRunning(taskId: string, lane: Lane, repo: string): void {
+    if (this.runningIn.has(taskId)) this.finished(taskId);
     lane.running.add(taskId);
     this.runningIn.set(taskId, lane);
+    this.repoOf.set(taskId, repo);
+    this.perRepo.set(repo, (this.perRepo.get(repo) ?? 0) + 1);
   }
 
   /** Frees the slot of a task that settled. */
   finished(taskId: string): void {
     this.runningIn.get(taskId)?.running.delete(taskId);
     this.runningIn.delete(taskId);
+    const repo = this.repoOf.get(taskId);
+    if (repo === undefined) return;
+    this.repoOf.delete(taskId);
+    const n = (this.perRepo.get(repo) ?? 1) - 1;
+    if (n > 0) this.perRepo.set(repo, n);
+    else this.perRepo.delete(repo);
+  }
+
+  /** Admitted-and-unfinished tasks of a repository key (`queue.perRepository`). */
+  runningFor(repo: string): number {
+    return this.perRepo.get(repo) ?? 0;
   }
 
   blocked(depState: (id: string) => DependencyState): Array<{ item: QueueItem; waitingFor: string[] }> {
@@ -213,4 +260,8 @@ export class QueueSet {
       };
     });
   }
+}
+
+function repoKey(item: { repoKey?: string | undefined }): string {
+  return item.repoKey ?? 'default';
 }

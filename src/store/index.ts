@@ -5,6 +5,7 @@ export {
   type AuditVerifyResult,
   auditRowHash,
 } from './audit-chain.js';
+export type { DispatchedJob, JobLedger } from './job-ledger.js';
 export { SqliteStore } from './sqlite-store.js';
 export type { AttemptWindowStats, AuditEventRow, ReviewTotals } from './stats-queries.js';
 export type {

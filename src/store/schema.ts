@@ -115,4 +115,15 @@ export const MIGRATIONS: string[] = [
      updated_at TEXT NOT NULL
    );
    CREATE INDEX notification_deliveries_status ON notification_deliveries(status, created_at);`,
+  // 5: BullMQ backend. The jobs whose results were applied (applying twice replays nothing), and
+  // the job each task in progress was handed to, with its data, so a restarted coordinator
+  // re-attaches to it (or adds it again when it died between claim and add).
+  `CREATE TABLE applied_jobs (job_id TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
+   CREATE TABLE dispatched_jobs (
+     task_id TEXT PRIMARY KEY,
+     job_id TEXT NOT NULL,
+     queue TEXT NOT NULL,
+     data TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );`,
 ];

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as auditChain from './audit-chain.js';
+import type { DispatchedJob, JobLedger } from './job-ledger.js';
+import * as jobLedger from './job-ledger.js';
 import type {
   NewNotification,
   NotificationRecord,
@@ -60,7 +62,7 @@ const toPr = (r: Row): PullRequestRecord => ({
  * The embedded store: one SQLite file in WAL mode. WAL with synchronous=NORMAL survives a
  * killed process (the case we test); only a power cut can lose the last transactions.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, JobLedger {
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -328,6 +330,26 @@ export class SqliteStore implements Store {
 
   notificationCounts(): Record<NotificationStatus, number> {
     return notificationLog.notificationCounts(this.db);
+  }
+
+  applyJobOps(jobId: string, replay: () => void): boolean {
+    return jobLedger.applyJobOps(this.db, jobId, replay);
+  }
+
+  isJobApplied(jobId: string): boolean {
+    return jobLedger.isJobApplied(this.db, jobId);
+  }
+
+  recordDispatch(job: DispatchedJob): void {
+    jobLedger.recordDispatch(this.db, job);
+  }
+
+  dispatchedJob(taskId: string): DispatchedJob | undefined {
+    return jobLedger.dispatchedJob(this.db, taskId);
+  }
+
+  forgetDispatch(taskId: string, jobId: string): void {
+    jobLedger.forgetDispatch(this.db, taskId, jobId);
   }
 
   close(): void {
