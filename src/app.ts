@@ -19,6 +19,12 @@ import { TaskProcessor } from './pipeline/processor.js';
 import type { RecoveryDeps } from './pipeline/recovery.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
+import {
+  admissionFor,
+  assertCoordinatorConfig,
+  type Coordinator,
+  createCoordinatorBackend,
+} from './queue/bullmq/index.js';
 import { QueueSet } from './queue/index.js';
 import type { ProcessSandbox } from './sandbox/index.js';
 import { createStats, packageVersion, registerStatsGauges, type StatsService } from './stats/index.js';
@@ -72,12 +78,15 @@ export interface App {
    * disabled or none are configured. `start` calls its `start()` (resend pending, daily digest).
    */
   notifier?: Notifier | undefined;
+  /** The BullMQ side of a coordinator (`queue.backend: "bullmq"`): Redis, routing, live workers. */
+  coordinator: Coordinator | undefined;
   close(): Promise<void>;
 }
 
 /** The composition root: the one place where configuration becomes connected parts. */
 export async function createApp(loaded: LoadedConfig, options: AppOptions = {}): Promise<App> {
   const { config, baseDir, env } = loaded;
+  assertCoordinatorConfig(config);
   const startedAt = Date.now();
   const abs = (p: string) => path.resolve(baseDir, p);
   // Channels read their env:NAME values here: a missing variable stops the start (CONFIG_INVALID),
@@ -142,13 +151,25 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     reviewer,
   };
   const processor = new TaskProcessor(deps);
+  const bull =
+    config.queue.backend === 'bullmq'
+      ? createCoordinatorBackend(loaded, {
+          store,
+          source,
+          events,
+          secrets,
+          selector,
+          logger: logs.get('processor'),
+          settle: processor.settleDeps(),
+        })
+      : undefined;
   const shutdown = new AbortController();
   const worker = new Worker(
     {
       source,
       store,
-      queues: QueueSet.fromConfig(config.processing),
-      dispatcher: processor,
+      queues: QueueSet.fromConfig(config.processing, admissionFor(config)),
+      dispatcher: bull?.dispatcher ?? processor,
       events,
       logger: logs.get('watcher'),
     },
@@ -203,12 +224,14 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     metrics,
     stats,
     notifier,
+    coordinator: bull?.coordinator,
     startFollowUp: (...args) => followUps.start(...args),
     followUpsIdle: () => followUps.idle(),
     async close() {
       shutdown.abort();
       await followUps.idle();
       await worker.stop();
+      await bull?.coordinator.stop();
       await warmUp?.stop();
       await router?.stop();
       // After the worker (its last events are sent), before the store (deliveries record there).
