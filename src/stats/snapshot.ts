@@ -36,11 +36,14 @@ export interface StatsDeps {
    * The queues and workers in Redis under `queue.backend: bullmq` (a `ClusterView`); without
    * one (the memory backend) the snapshot has no `cluster` part.
    */
-  cluster?: ClusterSource | undefined;
+  cluster?: (ClusterSource & { close?(): Promise<void> }) | undefined;
 }
 
-/** The stats service plus `stop()`, which detaches its event listeners. */
-export type StatsModule = StatsService & { stop(): void };
+/**
+ * The stats service plus `stop()`, which detaches its event listeners, and `close()`, which
+ * also closes the cluster view it was given (its Redis connection).
+ */
+export type StatsModule = StatsService & { stop(): void; close(): Promise<void> };
 
 function hostStats(h: HostHealth): HostStats {
   return {
@@ -98,5 +101,9 @@ export function createStats(deps: StatsDeps): StatsModule {
       return trendPoints(deps.store, range, clock(), deps.trendDays);
     },
     stop: () => live.stop(),
+    async close() {
+      live.stop();
+      await deps.cluster?.close?.();
+    },
   };
 }

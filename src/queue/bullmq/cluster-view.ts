@@ -1,6 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { QueueConfig } from '../../config/schema-queue.js';
 import { TpError } from '../../errors/index.js';
+import { createRedis } from './connection.js';
 import type { WorkerInfo } from './contracts.js';
 import { listTaskQueues, listWorkers } from './registry.js';
 
@@ -96,4 +98,19 @@ export function createClusterView(opts: { redis: Redis; prefix: string }): Clust
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/**
+ * The view for `queue.backend: "bullmq"` (its own non-blocking connection, so a slow count
+ * never waits behind the coordinator's traffic); undefined under `memory`.
+ */
+export function clusterViewFor(
+  queue: Pick<QueueConfig, 'backend' | 'redis' | 'prefix'>,
+  secrets: string[],
+): ClusterView | undefined {
+  if (queue.backend !== 'bullmq') return undefined;
+  return createClusterView({
+    redis: createRedis(queue.redis.url, { blocking: false, secrets }),
+    prefix: queue.prefix,
+  });
 }
