@@ -19,6 +19,7 @@ import { TaskProcessor } from './pipeline/processor.js';
 import type { RecoveryDeps } from './pipeline/recovery.js';
 import type { AttemptRunner, PipelineDeps } from './pipeline/types.js';
 import { Worker } from './pipeline/worker.js';
+import { clusterViewFor } from './queue/bullmq/cluster-view.js';
 import {
   admissionFor,
   assertCoordinatorConfig,
@@ -190,6 +191,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     startedAt,
     trendDays: config.monitoring.trendDays,
     secrets,
+    // bullmq: BullMQ's counts and the live workers for status, the dashboard and /metrics.
+    cluster: clusterViewFor(config.queue, secrets),
   });
   const metrics = createMetrics(events, { counts: () => source.counts() });
   registerStatsGauges(metrics, stats);
@@ -236,7 +239,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       await router?.stop();
       // After the worker (its last events are sent), before the store (deliveries record there).
       await notifier?.close();
-      stats.stop();
+      await stats.close();
       store.close();
       await logs.close();
     },
