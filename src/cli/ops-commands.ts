@@ -3,6 +3,7 @@ import { TpError } from '../errors/index.js';
 import { LocalForge } from '../forges/local/index.js';
 import { completeTask } from '../pipeline/completion.js';
 import { QueueSet, type QueueStats, queueSnapshot } from '../queue/index.js';
+import type { ClusterStats } from '../stats/index.js';
 import { type CliIo, type GlobalOptions, withApp } from './context.js';
 import { table } from './table.js';
 
@@ -17,13 +18,21 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
       queues: QueueSet.fromConfig(app.loaded.config.processing),
       now: Date.now(),
     });
+    // This process runs no intake: what the coordinator holds back is what waits in todo/.
+    const held = queues.reduce((sum, q) => sum + q.waiting, 0);
     if (opts.json) {
       // The stats snapshot (the numbers of /api/stats) around the earlier fields. This process
       // runs no worker: what runs and waits comes from the store and the folders, as above.
-      const { running: _live, queues: _idle, ...stats } = await app.stats.snapshot();
+      const { running: _live, queues: _idle, cluster, ...stats } = await app.stats.snapshot();
       io.out(
         JSON.stringify(
-          { counts, running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })), queues, ...stats },
+          {
+            counts,
+            running: running.map((r) => ({ taskId: r.taskId, stage: r.stage })),
+            queues,
+            ...stats,
+            ...(cluster ? { cluster: { ...cluster, coordinatorHeld: held } } : {}),
+          },
           null,
           2,
         ),
@@ -32,6 +41,10 @@ export async function statusCommand(io: CliIo, opts: GlobalOptions & { json?: bo
     }
     io.out(table([['FOLDER', 'TASKS'], ...Object.entries(counts).map(([k, v]) => [k, String(v)])]));
     io.out(`\nQueues:\n${queueTable(queues)}`);
+    if (app.loaded.config.queue.backend === 'bullmq') {
+      const { cluster } = await app.stats.snapshot();
+      if (cluster) io.out(`\n${clusterText({ ...cluster, coordinatorHeld: held })}`);
+    }
     if (running.length > 0) {
       io.out('\nRunning (or interrupted, resumed at next start):');
       io.out(
@@ -83,6 +96,44 @@ function queueTable(queues: QueueStats[]): string {
       String(q.raised),
     ]),
   ]);
+}
+
+/** `queue.backend: bullmq`: BullMQ's counts per model queue and the live workers, read from Redis. */
+function clusterText(c: ClusterStats): string {
+  const lines = [
+    `Queues & workers (Redis; tasks held by the coordinator, not yet jobs: ${c.coordinatorHeld}):`,
+  ];
+  if (c.error) lines.push(`Redis: ${c.error}`);
+  lines.push(
+    table([
+      ['QUEUE', 'MODEL', 'WAITING', 'ACTIVE', 'DELAYED', 'FAILED', 'COMPLETED'],
+      ...c.queues.map((q) => [
+        q.queue,
+        q.model,
+        String(q.waiting),
+        String(q.active),
+        String(q.delayed),
+        String(q.failed),
+        String(q.completed),
+      ]),
+    ]),
+  );
+  if (c.workers.length === 0) lines.push(c.error ? '' : 'No live workers.');
+  else
+    lines.push(
+      table([
+        ['WORKER', 'HOST', 'MODELS', 'ACTIVE', 'PROCESSED', 'LAST SEEN'],
+        ...c.workers.map((w) => [
+          w.name,
+          w.hostname,
+          w.models.join(','),
+          `${w.active}/${w.concurrency}`,
+          String(w.processed),
+          `${Math.round(w.lastSeenAgoMs / 1000)} s ago`,
+        ]),
+      ]),
+    );
+  return lines.filter(Boolean).join('\n');
 }
 
 interface LiveOllama {
