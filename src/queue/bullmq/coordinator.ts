@@ -143,6 +143,7 @@ export class Coordinator {
   }
 
   private async applyById(queue: Queue, jobId: string): Promise<void> {
+    if (this.closed) return;
     try {
       const job = await queue.getJob(jobId);
       if (job) await this.applyJob(job);
@@ -152,6 +153,8 @@ export class Coordinator {
   }
 
   private async applyJob(job: Job): Promise<void> {
+    // Stopping: the next coordinator applies it (the job stays in Redis until applied).
+    if (this.closed) return;
     const outcome = await this.applier.apply(job);
     if (!outcome) return;
     const taskId = jobTask(job)?.request.task.id;
@@ -215,8 +218,8 @@ export class Coordinator {
     await this.reconciling;
     await Promise.allSettled([...this.listeners.values()].map((l) => l.events.close()));
     for (const l of this.listeners.values()) l.conn.disconnect();
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     await this.lease.release();
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     this.redis.disconnect();
   }
 }
