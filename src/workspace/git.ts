@@ -120,6 +120,18 @@ export function gitEnv(options: Omit<GitOptions, 'cwd'>): Record<string, string>
  * .git/config or argv) and exact control over timeouts, both of which are plain with execa.
  */
 export async function git(args: string[], options: GitOptions, log?: GitLog): Promise<string> {
+  const res = await gitResult(args, options, log);
+  if (res.ok) return res.stdout;
+  throw res.error;
+}
+
+/** What one git call returned, failed or not: `--porcelain` output matters even when git exits non-zero. */
+export type GitResult =
+  | { ok: true; stdout: string }
+  | { ok: false; stdout: string; stderr: string; error: TpError };
+
+/** Like `git`, but a failure comes back with its stdout (a partly rejected `push --porcelain`). */
+export async function gitResult(args: string[], options: GitOptions, log?: GitLog): Promise<GitResult> {
   const env = gitEnv(options);
   // The log names the subcommand first: the explicit --git-dir/--work-tree of worktree calls
   // are implied by the logged cwd.
@@ -138,10 +150,16 @@ export async function git(args: string[], options: GitOptions, log?: GitLog): Pr
       stripFinalNewline: true,
     });
     log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok: true });
-    return res.stdout;
+    return { ok: true, stdout: res.stdout };
   } catch (err) {
     log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok: false });
-    const e = err as { stderr?: string; shortMessage?: string; timedOut?: boolean; exitCode?: number };
+    const e = err as {
+      stdout?: string;
+      stderr?: string;
+      shortMessage?: string;
+      timedOut?: boolean;
+      exitCode?: number;
+    };
     const stderr = redact(String(e.stderr ?? ''), secrets).trim();
     const network =
       /could not resolve host|connection refused|timed out|unable to access|early eof|reset by peer|502|503|504/i.test(
@@ -149,10 +167,14 @@ export async function git(args: string[], options: GitOptions, log?: GitLog): Pr
       );
     const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
     const what = e.timedOut ? `timed out after ${options.timeoutMs ?? 120_000} ms` : 'failed';
-    throw new TpError(`git ${sub} ${what}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`, {
-      code: sub === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
-      retryable: Boolean(e.timedOut) || network,
-      details: { args: args.map((a) => redact(a, secrets)), exitCode: e.exitCode },
-    });
+    const error = new TpError(
+      `git ${sub} ${what}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`,
+      {
+        code: sub === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
+        retryable: Boolean(e.timedOut) || network,
+        details: { args: args.map((a) => redact(a, secrets)), exitCode: e.exitCode },
+      },
+    );
+    return { ok: false, stdout: redact(String(e.stdout ?? ''), secrets), stderr, error };
   }
 }

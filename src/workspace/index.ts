@@ -7,5 +7,6 @@ export {
   refuseOptionLike,
   SAFE_GIT_CONFIG,
 } from './git.js';
+export { claimSlot, type Slot } from './slot.js';
 export { ensurePerTaskRepo, gitTopLevel } from './target.js';
 export { type PreparedWorktree, TASK_TRAILER, Workspace, type WorkspaceOptions } from './workspace.js';

@@ -3,8 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
-import { type GitLog, git, type PushAuth, refuseOptionLike } from './git.js';
+import { type GitLog, git, gitResult, type PushAuth, refuseOptionLike } from './git.js';
 import { killProcessesUnder } from './orphans.js';
+import { WorktreePool } from './pool.js';
+import { PushBatcher } from './push-batch.js';
+import { SingleFlight } from './single-flight.js';
 import { type GitCall, type PreparedWorktree, WorktreeGit } from './worktree-git.js';
 
 export { type PreparedWorktree, TASK_TRAILER } from './worktree-git.js';
@@ -24,6 +27,13 @@ export interface WorkspaceOptions {
   env?: Readonly<Record<string, string | undefined>>;
   log?: GitLog;
   sleep?: (ms: number) => Promise<void>;
+  /** Idle worktrees kept per cache for reuse (about the task concurrency); default 4. */
+  poolSize?: number;
+  /**
+   * Time a task waited for a shared step: `fetch` (joining the cache's single-flight fetch)
+   * and `push` (its ref's turn in a batched push), for per-stage benches.
+   */
+  onWait?: (what: 'fetch' | 'push', ms: number) => void;
 }
 
 /** git's well-known id of the empty tree. */
@@ -46,13 +56,32 @@ export async function emptyCommit(
   return git(['commit-tree', EMPTY_TREE, '-m', message], { cwd: repo, env, baseEnv });
 }
 
+/** A cache's single-flight fetch, the auth its next run uses, and the refs the last run saw. */
+interface CacheSync {
+  flight: SingleFlight<Map<string, string>>;
+  auth: PushAuth | undefined;
+  refs: Map<string, string>;
+}
+
+const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const SHA = /^[0-9a-f]{40,64}$/;
+/** A fetch started this recently has not read the remote's refs yet: a new request may join it. */
+const FETCH_JOIN_MS = 10;
+
 /**
  * Git worktrees of the target repository. Each target gets one bare cache clone under
  * `repos/cache/`; every task works in its own worktree on its own branch, so concurrent
- * tasks never share a working tree or an index.
+ * tasks never share a working tree or an index. Worktrees are pooled per cache, fetches are
+ * shared by the tasks waiting on them, and pushes that are ready together go in one `git push`.
  */
 export class Workspace {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly syncs = new Map<string, CacheSync>();
+  private readonly pools = new Map<string, WorktreePool>();
+  private readonly pushers = new Map<string, PushBatcher>();
+  /** Commit made in a worktree (dir + branch), so the push needs no process to find it. */
+  private readonly heads = new Map<string, string>();
+  private processes = 0;
 
   private readonly trees: WorktreeGit;
 
@@ -60,12 +89,23 @@ export class Workspace {
     this.trees = new WorktreeGit(options, (args, cwd, call) => this.g(args, cwd, call));
   }
 
-  private g(args: string[], cwd: string, call: GitCall = {}) {
-    const { secrets, env: baseEnv } = this.options;
-    return git(args, { cwd, ...call, secrets, baseEnv }, this.options.log);
+  /** How many git processes this Workspace has started (benches report it per task). */
+  get gitProcesses(): number {
+    return this.processes;
   }
 
-  /** Serialises operations on one cache repository (fetch, worktree add/remove take shared locks). */
+  private g(args: string[], cwd: string, call: GitCall = {}): Promise<string> {
+    const { secrets, env: baseEnv } = this.options;
+    this.processes++;
+    return git(args, { cwd, ...call, secrets, baseEnv }, this.options.log).catch((err: unknown) => {
+      // A failed git call leaves a worktree in a state nobody checked: never reuse it. A
+      // missing config key (the signing-key lookup) is not a failure of the worktree.
+      if (!args.includes('config')) for (const pool of this.pools.values()) pool.taint(cwd);
+      throw err;
+    });
+  }
+
+  /** Serialises what git needs exclusive on one cache: the clone, worktree admin changes. */
   private async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
@@ -90,34 +130,84 @@ export class Workspace {
 
   /** Clones (once) and fetches the target, returning the cache directory. */
   async sync(remote: string, baseBranch: string, auth?: PushAuth): Promise<string> {
+    return (await this.syncRefs(remote, baseBranch, auth)).cache;
+  }
+
+  /** `sync`, and the remote's branch heads (`refs/remotes/origin/<b>` → sha) as that fetch left them. */
+  private async syncRefs(remote: string, baseBranch: string, auth?: PushAuth) {
     refuseOptionLike(remote, 'repository');
     refuseOptionLike(baseBranch, 'branch');
     const cache = this.cacheDir(remote);
-    return this.exclusive(cache, async () => {
-      if (!existsSync(path.join(cache, 'HEAD'))) {
+    const sync = this.cacheSync(cache);
+    // Taken before the clone: tasks that waited for the clone share the fetch that follows it.
+    const ticket = sync.flight.ticket();
+    if (!existsSync(path.join(cache, 'HEAD'))) {
+      await this.exclusive(cache, async () => {
+        if (existsSync(path.join(cache, 'HEAD'))) return;
         await mkdir(path.dirname(cache), { recursive: true });
         await rm(cache, { recursive: true, force: true });
         await this.g(['clone', '--bare', '--quiet', '--', remote, cache], this.options.reposDir, {
           auth,
           network: true,
         });
-      }
-      await this.g(
-        // All heads in one round trip: the base to start from, and the task branch's current
-        // head (the lease for our push) without a separate ls-remote.
-        ['fetch', '--quiet', '--prune', '--', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
-        cache,
-        { auth, network: true },
-      ).catch((err: unknown) => {
-        throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
-          code: 'GIT_FAILED',
-          retryable: TpError.isInstance(err) && err.retryable,
-          cause: err,
-          hint: `Check repository.url and that branch "${baseBranch}" exists (repository.baseBranch).`,
-        });
       });
-      return cache;
+    }
+    const started = Date.now();
+    const refs = await this.fetchRefs(cache, auth, ticket).catch((err: unknown) => {
+      throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
+        code: 'GIT_FAILED',
+        retryable: TpError.isInstance(err) && err.retryable,
+        cause: err,
+        hint: `Check repository.url and that branch "${baseBranch}" exists (repository.baseBranch).`,
+      });
     });
+    this.options.onWait?.('fetch', Date.now() - started);
+    return { cache, refs };
+  }
+
+  /** Joins the cache's next fetch (one in flight, one pending) and returns the heads it saw. */
+  private fetchRefs(cache: string, auth?: PushAuth, since?: number): Promise<Map<string, string>> {
+    const sync = this.cacheSync(cache);
+    sync.auth = auth;
+    return sync.flight.request(since);
+  }
+
+  private cacheSync(cache: string): CacheSync {
+    let sync = this.syncs.get(cache);
+    if (!sync) {
+      const created: CacheSync = {
+        auth: undefined,
+        refs: new Map(),
+        flight: new SingleFlight(async () => {
+          const call = { auth: created.auth, network: true };
+          // All heads in one round trip: the base to start from, and each task branch's
+          // current head (the lease for its push) without a separate ls-remote.
+          await this.g(
+            ['fetch', '--quiet', '--prune', '--', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
+            cache,
+            call,
+          );
+          created.refs = await this.readRefs(cache);
+          return created.refs;
+        }, FETCH_JOIN_MS),
+      };
+      sync = created;
+      this.syncs.set(cache, sync);
+    }
+    return sync;
+  }
+
+  private async readRefs(cache: string): Promise<Map<string, string>> {
+    const out = await this.g(
+      ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/remotes/origin/'],
+      cache,
+    );
+    const refs = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const m = /^(\S+) (\S+)$/.exec(line);
+      if (m) refs.set(m[1]!, m[2]!);
+    }
+    return refs;
   }
 
   /** Head of `branch` on the remote, or '' when the branch does not exist there. */
@@ -141,66 +231,19 @@ export class Workspace {
     auth?: PushAuth,
   ): Promise<PreparedWorktree> {
     refuseOptionLike(branch, 'branch');
-    const cache = await this.sync(remote, baseBranch, auth);
-    const dir = this.worktreeDir(branch);
-    return this.exclusive(cache, async () => {
-      await this.removeWorktree(cache, dir);
-      await mkdir(path.dirname(dir), { recursive: true });
-      let made = await this.addWorktree(cache, dir, baseBranch, branch);
-      // Only when the base is missing: a repository the forge just created may have no branch at all.
-      if (!made.baseSha && (await this.seedIfEmpty(cache, remote, baseBranch, auth))) {
-        made = await this.addWorktree(cache, dir, baseBranch, branch);
-      }
-      if (!made.baseSha || !made.added) {
-        throw new TpError(`Base branch "${baseBranch}" does not exist in the target repository.`, {
-          code: 'GIT_FAILED',
-          hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
-        });
-      }
-      const gitDir = await this.trees.adminDir({ dir, cache });
-      return { dir, branch, baseSha: made.baseSha, remoteBranchSha: made.remoteBranchSha, cache, gitDir };
-    });
-  }
-
-  /** `worktree add` and the two ref reads, in parallel (they do not conflict; each git process costs ~20 ms). */
-  private async addWorktree(cache: string, dir: string, baseBranch: string, branch: string) {
-    const [refs, added] = await Promise.all([
-      this.g(
-        [
-          'for-each-ref',
-          '--format=%(refname) %(objectname)',
-          '--',
-          `refs/remotes/origin/${baseBranch}`,
-          `refs/remotes/origin/${branch}`,
-        ],
-        cache,
-      ),
-      // --force: a worktree registered by a killed run (its folder gone) must not block the new one.
-      this.g(
-        [
-          'worktree',
-          'add',
-          '--quiet',
-          '--force',
-          '-B',
-          branch,
-          '--',
-          dir,
-          `refs/remotes/origin/${baseBranch}`,
-        ],
-        cache,
-      ).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    const sha = (ref: string) =>
-      /^(\S+) (\S+)$/m.exec(refs.split('\n').find((l) => l.startsWith(`${ref} `)) ?? '')?.[2] ?? '';
-    return {
-      added,
-      baseSha: sha(`refs/remotes/origin/${baseBranch}`),
-      remoteBranchSha: sha(`refs/remotes/origin/${branch}`),
-    };
+    const { cache, refs } = await this.syncRefs(remote, baseBranch, auth);
+    const baseRef = `refs/remotes/origin/${baseBranch}`;
+    // Only when the base is missing: a repository the forge just created may have no branch at all.
+    const baseSha = refs.get(baseRef) ?? (await this.seedIfEmpty(cache, remote, baseBranch, auth));
+    if (!baseSha) {
+      throw new TpError(`Base branch "${baseBranch}" does not exist in the target repository.`, {
+        code: 'GIT_FAILED',
+        hint: "Set repository.baseBranch (or the task's baseBranch) to an existing branch.",
+      });
+    }
+    const remoteBranchSha = refs.get(`refs/remotes/origin/${branch}`) ?? '';
+    const { dir, gitDir } = await this.pool(cache).acquire(branch, baseSha);
+    return { dir, branch, baseSha, remoteBranchSha, cache, gitDir };
   }
 
   /**
@@ -208,64 +251,72 @@ export class Workspace {
    * base branch with one empty commit, so a task branch and its PR have something to target.
    * A repository that has branches but not the base is left alone (that is a config error).
    */
-  private async seedIfEmpty(
-    cache: string,
-    remote: string,
-    baseBranch: string,
-    auth?: PushAuth,
-  ): Promise<boolean> {
-    const heads = await this.g(
-      ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/remotes/origin/'],
-      cache,
-    );
-    if (heads.trim() !== '') return false;
-    const sha = await emptyCommit(cache, this.options.author, 'Initial commit', this.options.env);
-    await this.g(['push', '--quiet', '--', remote, `${sha}:refs/heads/${baseBranch}`], cache, {
-      auth,
-      network: true,
+  private seedIfEmpty(cache: string, remote: string, baseBranch: string, auth?: PushAuth) {
+    return this.exclusive(cache, async (): Promise<string | undefined> => {
+      // Under the lock, after a fresh fetch: another task may have seeded it meanwhile.
+      const refs = await this.fetchRefs(cache, auth);
+      const seeded = refs.get(`refs/remotes/origin/${baseBranch}`);
+      if (seeded || refs.size > 0) return seeded;
+      const sha = await emptyCommit(cache, this.options.author, 'Initial commit', this.options.env);
+      this.processes++;
+      await this.g(['push', '--quiet', '--', remote, `${sha}:refs/heads/${baseBranch}`], cache, {
+        auth,
+        network: true,
+      });
+      await this.g(['update-ref', '--', `refs/remotes/origin/${baseBranch}`, sha], cache);
+      refs.set(`refs/remotes/origin/${baseBranch}`, sha);
+      return sha;
     });
-    await this.g(['update-ref', '--', `refs/remotes/origin/${baseBranch}`, sha], cache);
-    return true;
   }
 
   /** A fresh worktree on an existing remote branch (a follow-up run on a task's open PR). */
   async prepareExisting(remote: string, branch: string, auth?: PushAuth): Promise<PreparedWorktree> {
     refuseOptionLike(branch, 'branch');
-    const cache = await this.sync(remote, branch, auth);
-    const dir = this.worktreeDir(branch);
-    return this.exclusive(cache, async () => {
-      await this.removeWorktree(cache, dir);
-      await mkdir(path.dirname(dir), { recursive: true });
-      const sha = await this.g(
-        ['rev-parse', '--verify', '-q', '--end-of-options', `refs/remotes/origin/${branch}`],
-        cache,
-      ).catch(() => '');
-      if (!sha) {
-        throw new TpError(`Branch "${branch}" is not in the target repository any more.`, {
-          code: 'GIT_FAILED',
-          hint: 'The PR branch was deleted; run the task again with `retry-failed`.',
-        });
-      }
-      await this.g(['worktree', 'add', '--quiet', '--force', '-B', branch, '--', dir, sha], cache);
-      const gitDir = await this.trees.adminDir({ dir, cache });
-      return { dir, branch, baseSha: sha, remoteBranchSha: sha, cache, gitDir };
-    });
+    const { cache, refs } = await this.syncRefs(remote, branch, auth);
+    const sha = refs.get(`refs/remotes/origin/${branch}`);
+    if (!sha) {
+      throw new TpError(`Branch "${branch}" is not in the target repository any more.`, {
+        code: 'GIT_FAILED',
+        hint: 'The PR branch was deleted; run the task again with `retry-failed`.',
+      });
+    }
+    const { dir, gitDir } = await this.pool(cache).acquire(branch, sha);
+    return { dir, branch, baseSha: sha, remoteBranchSha: sha, cache, gitDir };
   }
 
-  private async removeWorktree(cache: string, dir: string): Promise<void> {
-    if (existsSync(dir)) {
-      await this.g(['worktree', 'remove', '--force', '--', dir], cache).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
+  private pool(cache: string): WorktreePool {
+    let pool = this.pools.get(cache);
+    if (!pool) {
+      pool = new WorktreePool({
+        cache,
+        root: path.join(this.options.reposDir, 'worktrees'),
+        size: this.options.poolSize ?? 4,
+        git: (args, cwd) => this.g(args, cwd),
+        exclusive: (fn) => this.exclusive(cache, fn),
+      });
+      this.pools.set(cache, pool);
     }
+    return pool;
+  }
+
+  /** Removes a worktree folder without running git inside it, then drops its admin entry. */
+  private async removeWorktree(cache: string, dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    await this.g(['worktree', 'prune'], cache).catch(() => undefined);
   }
 
   /**
-   * Removes every task worktree (used at start-up, before anything runs): a worktree left by a
-   * killed process may hold half an agent's work, and each resumed task gets a fresh one anyway.
+   * Removes every task worktree of this Workspace's `reposDir` (used at start-up, before
+   * anything runs): a worktree left by a killed process may hold half an agent's work, and
+   * each resumed task gets a fresh one anyway. Nothing outside `reposDir` is touched: another
+   * worker process (its own `workers/<slot>`) keeps its worktrees and its agents.
    */
   async sweepOrphans(): Promise<number> {
+    await this.drain();
+    this.pools.clear();
+    const root = path.resolve(this.options.reposDir, 'worktrees');
     // First stop whatever still runs in a worktree (an agent outliving a killed process).
-    await killProcessesUnder(path.join(this.options.reposDir, 'worktrees'));
+    await killProcessesUnder(root);
     const cacheRoot = path.join(this.options.reposDir, 'cache');
     const caches = await readdir(cacheRoot).catch(() => [] as string[]);
     let removed = 0;
@@ -273,22 +324,62 @@ export class Workspace {
       const cache = path.join(cacheRoot, name);
       await this.exclusive(cache, async () => {
         const list = await this.g(['worktree', 'list', '--porcelain'], cache).catch(() => '');
-        for (const line of list.split('\n')) {
-          const dir = line.startsWith('worktree ') ? line.slice('worktree '.length) : undefined;
-          if (dir && path.resolve(dir) !== path.resolve(cache)) {
-            await this.removeWorktree(cache, dir);
+        const kept = new Set<string>();
+        for (const block of list.split('\n\n')) {
+          const dir = /^worktree (.+)$/m.exec(block)?.[1];
+          if (!dir || path.resolve(dir) === path.resolve(cache)) continue;
+          if (path.resolve(dir).startsWith(`${root}${path.sep}`)) {
+            await rm(dir, { recursive: true, force: true });
             removed++;
+          } else {
+            const head = /^branch (.+)$/m.exec(block)?.[1];
+            if (head) kept.add(head);
           }
         }
         await this.g(['worktree', 'prune'], cache).catch(() => undefined);
+        await this.pruneHeads(cache, kept).catch(() => undefined);
       });
     }
-    await rm(path.join(this.options.reposDir, 'worktrees'), { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
     return removed;
   }
 
-  async cleanup(remote: string, wt: { dir: string }): Promise<void> {
-    const cache = this.cacheDir(remote);
+  /**
+   * Deletes the cache's local branches that no worktree uses: task branches of finished runs
+   * (the remote keeps its copy), which would otherwise pile up over months.
+   */
+  private async pruneHeads(cache: string, kept: Set<string>): Promise<void> {
+    const out = await this.g(['for-each-ref', '--format=%(refname)', 'refs/heads/'], cache);
+    const head = await this.g(['symbolic-ref', '-q', 'HEAD'], cache).catch(() => '');
+    const stale = out
+      .split('\n')
+      .filter((r) => r.startsWith('refs/heads/') && !kept.has(r) && r !== head)
+      .map((r) => r.slice('refs/heads/'.length))
+      .filter((b) => !b.startsWith('-'));
+    // One process per few hundred branches; the names come from for-each-ref, not from input.
+    for (let i = 0; i < stale.length; i += 200) {
+      await this.g(['branch', '-D', '--quiet', ...stale.slice(i, i + 200)], cache);
+    }
+  }
+
+  /** Waits for background work (worktree cleans and removals) to finish. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.drain()));
+  }
+
+  /**
+   * Gives the worktree back. It goes back to the pool (cleaned in the background) unless
+   * `discard` is set (the run replaced `.git`, failed on a protected path…): then it is
+   * removed for good before this returns.
+   */
+  async cleanup(
+    remote: string,
+    wt: { dir: string; branch?: string; cache?: string | undefined },
+    opts: { discard?: boolean } = {},
+  ): Promise<void> {
+    const cache = wt.cache ?? this.cacheDir(remote);
+    if (wt.branch) this.heads.delete(`${wt.dir}\0${wt.branch}`);
+    if (await this.pools.get(cache)?.release(wt.dir, opts)) return;
     if (!existsSync(cache)) return;
     await this.exclusive(cache, () => this.removeWorktree(cache, wt.dir));
   }
@@ -309,17 +400,77 @@ export class Workspace {
   }
 
   /** Commits everything with the task trailer (and `trailers`) and returns the sha; `staged` skips the `git add` after `diff()`. */
-  commit(
+  async commit(
     wt: PreparedWorktree,
     message: string,
     taskId: string,
     opts: { staged?: boolean; trailers?: ReadonlyArray<readonly [string, string]> } = {},
   ): Promise<string> {
-    return this.trees.commit(wt, message, taskId, opts);
+    const sha = await this.trees.commit(wt, message, taskId, opts);
+    this.heads.set(`${wt.dir}\0${wt.branch}`, sha);
+    return sha;
   }
 
-  /** Pushes the task branch with retries and `--force-with-lease` (see WorktreeGit.push). */
-  push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
-    return this.trees.push(remote, wt, auth);
+  /**
+   * Pushes the task branch with `--force-with-lease` against the head seen when the worktree
+   * was made (we replace our own stale branch, never someone else's newer work), with retries.
+   * Pushes of several tasks that are ready together go in one `git push`.
+   */
+  async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
+    refuseOptionLike(remote, 'repository');
+    refuseOptionLike(wt.branch, 'branch');
+    // Checked here too, so a replaced .git fails with its own message, not as a push failure.
+    await this.trees.adminDir(wt);
+    const cache = wt.cache ?? this.cacheDir(remote);
+    const sha = this.heads.get(`${wt.dir}\0${wt.branch}`) ?? (await this.branchHead(cache, wt.branch));
+    const key = `${cache}\0${remote}\0${auth?.header ?? ''}`;
+    let pusher = this.pushers.get(key);
+    if (!pusher) {
+      const { secrets, env: baseEnv, log } = this.options;
+      pusher = new PushBatcher({
+        remote,
+        attempts: this.options.pushRetries,
+        retryDelayMs: this.options.pushRetryDelayMs,
+        sleep: this.options.sleep ?? sleepDefault,
+        run: (args) => {
+          this.processes++;
+          return gitResult(
+            [`--git-dir=${cache}`, ...args],
+            { cwd: cache, auth, network: true, secrets, baseEnv },
+            log,
+          );
+        },
+      });
+      this.pushers.set(key, pusher);
+    }
+    const started = Date.now();
+    try {
+      await pusher.push(wt.branch, sha, wt.remoteBranchSha);
+    } finally {
+      this.options.onWait?.('push', Date.now() - started);
+    }
+  }
+
+  /** The commit the task branch points at in the cache (the worktree's HEAD). */
+  private async branchHead(cache: string, branch: string): Promise<string> {
+    const sha = await this.g(
+      [
+        `--git-dir=${cache}`,
+        'rev-parse',
+        '--verify',
+        '-q',
+        '--end-of-options',
+        `refs/heads/${branch}^{commit}`,
+      ],
+      cache,
+    ).catch(() => '');
+    if (!SHA.test(sha)) {
+      throw new TpError(`Push of ${branch} failed: the branch has no commit in the cache.`, {
+        code: 'PUSH_FAILED',
+        retryable: false,
+        hint: 'The worktree was removed before the push; run the task again.',
+      });
+    }
+    return sha;
   }
 }

@@ -45,8 +45,6 @@ export function trailerBlock(taskId: string, extra: ReadonlyArray<readonly [stri
   return lines.join('\n');
 }
 
-const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Git inside task worktrees: what happens after the agent ran (reset, status, diff, commit,
  * push). A worktree is the agent's to write, so every call first checks that its `.git` still
@@ -164,43 +162,6 @@ export class WorktreeGit {
   private async signOption(wt: PreparedWorktree): Promise<string> {
     const key = await this.run(wt, ['config', '--get', 'user.signingkey'], { sign: true }).catch(() => '');
     return key.trim() ? '-S' : `--gpg-sign=<${this.options.author.email}>`;
-  }
-
-  /**
-   * Pushes the task branch with retries. `--force-with-lease` against the head we saw when the
-   * worktree was made: we replace our own stale branch, never someone else's newer work.
-   */
-  async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
-    refuseOptionLike(remote, 'repository');
-    refuseOptionLike(wt.branch, 'branch');
-    const sleep = this.options.sleep ?? sleepDefault;
-    const attempts = Math.max(1, this.options.pushRetries);
-    // Checked here too, so a replaced .git fails with its own message, not as a push failure.
-    await this.adminDir(wt);
-    const lease = `--force-with-lease=refs/heads/${wt.branch}:${wt.remoteBranchSha}`;
-    for (let i = 1; ; i++) {
-      try {
-        await this.run(
-          wt,
-          ['push', '--quiet', '--no-verify', lease, '--', remote, `HEAD:refs/heads/${wt.branch}`],
-          {
-            auth,
-            network: true,
-          },
-        );
-        return;
-      } catch (err) {
-        if (i >= attempts || !(TpError.isInstance(err) && err.retryable)) {
-          throw new TpError(`Push of ${wt.branch} failed after ${i} attempt(s): ${(err as Error).message}`, {
-            code: 'PUSH_FAILED',
-            retryable: TpError.isInstance(err) && err.retryable,
-            cause: err,
-            hint: 'Check that the remote is reachable and the token may push; then run `ticket-processor retry-failed`.',
-          });
-        }
-        await sleep(this.options.pushRetryDelayMs * 2 ** (i - 1));
-      }
-    }
   }
 }
 
