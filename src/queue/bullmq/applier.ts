@@ -135,6 +135,8 @@ export class ResultApplier {
     if (state === 'completed') {
       const parsed = taskJobResultSchema.safeParse(job.returnvalue);
       if (!parsed.success || parsed.data.result.taskId !== taskId) {
+        const why = parsed.success ? 'it names another task' : parsed.error.issues[0]?.message;
+        logger.warn({ jobId, taskId, why }, "a worker's result does not parse; the task fails");
         result = failedJobResult(
           data,
           'the worker returned a result that does not parse',
