@@ -67,7 +67,7 @@ async function once(tasks: number): Promise<Round> {
     const rssMb = vmRssMb(child.pid!);
     const redisMb = await usedMemoryMb(client);
     const keys = await client.dbsize();
-    return { rssMb, redisMb, redisBaseMb, scanMs, inDoing: folderContents(root).doing.length, keys };
+    return { rssMb, redisMb, redisBaseMb, scanMs, inDoing: folderContents(root).doing?.length ?? 0, keys };
   } finally {
     await stopChild(child);
     client.disconnect();
