@@ -70,4 +70,9 @@ export interface PipelineDeps {
   checkpoint?:
     | ((c: { taskId: string; commitSha: string; modelUsed: string | undefined }) => Promise<void>)
     | undefined;
+  /**
+   * Called right before the push; a throw stops the run without pushing (a worker checks it
+   * still holds its job's lock, so a worker that lost the job never pushes over its successor).
+   */
+  beforePush?: ((c: { taskId: string; branch: string }) => Promise<void>) | undefined;
 }

@@ -3,6 +3,7 @@ import type { RunContext } from '../run-context.js';
 /** Pushes the branch (force-with-lease against the head seen when the worktree was made). */
 export async function push(ctx: RunContext): Promise<void> {
   ctx.enter('push');
+  await ctx.deps.beforePush?.({ taskId: ctx.task.id, branch: ctx.branch });
   await ctx.deps.workspace.push(ctx.remote, ctx.wt!, ctx.auth);
 }
 
