@@ -54,7 +54,7 @@ describe.skipIf(mode.skip)('ResultApplier: each step safe to repeat (real Redis,
       selection: { chain: ['m'], strategy: 'fixed', kinds: [], size: 'small', reason: 'test' },
       repoKey: 'default',
       enqueuedAt: Date.now(),
-    } as TaskJobData;
+    } as unknown as TaskJobData;
     return { app, data, prefix, published };
   }
 
