@@ -14,6 +14,7 @@ import { retryFailedCommand } from './retry-command.js';
 import { startCommand } from './start.js';
 import { bulkCreateCommand, createTaskCommand } from './task-commands.js';
 import { createFromTemplateCommand } from './template-command.js';
+import { workerCommand } from './worker-command.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -47,6 +48,22 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('--port <port>', 'HTTP port (default webhook.port)')
     .option('--no-server', 'do not start the HTTP server')
     .action((o: object) => run(startCommand(io, { ...g(), ...o })));
+  program
+    .command('worker')
+    .description(
+      'run jobs of the BullMQ queues (queue.backend "bullmq") for the models served, until SIGTERM',
+    )
+    .option(
+      '--models <list>',
+      'comma-separated models served (default queue.worker.models, else the configured ones)',
+    )
+    .option(
+      '--hosts <list>',
+      'comma-separated Ollama base URLs to use (default queue.worker.hosts, else ollama.hosts)',
+    )
+    .option('--concurrency <n>', 'jobs at once per model queue (default queue.worker.concurrency)')
+    .option('--name <name>', 'shown in status and results (default <hostname>-<slot>)')
+    .action((o: object) => run(workerCommand(io, { ...g(), ...o })));
   program
     .command('create-task')
     .description('create a task (interactive without --title)')
