@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { statement } from './statements.js';
 
 type Row = Record<string, unknown>;
 
@@ -112,7 +113,7 @@ export function chainFields(
   let commitSha = text(p.commitSha);
   // The publish event names the PR; the commit it carries is in the run record.
   if (!commitSha && name === 'task.published' && taskId) {
-    const run = db.prepare('SELECT commit_sha FROM runs WHERE task_id = ?').get(taskId) as Row | undefined;
+    const run = statement(db, 'SELECT commit_sha FROM runs WHERE task_id = ?').get(taskId) as Row | undefined;
     commitSha = str(run?.commit_sha);
   }
   const prNumber = typeof p.prNumber === 'number' ? `#${p.prNumber}` : undefined;
@@ -127,16 +128,17 @@ export function chainFields(
 
 /** The last chained row's hash, or the genesis value. */
 function headHash(db: Database.Database): { id: number; hash: string } {
-  const r = db.prepare('SELECT id, hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1').get() as
-    | Row
-    | undefined;
+  const r = statement(
+    db,
+    'SELECT id, hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1',
+  ).get() as Row | undefined;
   return r ? { id: Number(r.id), hash: String(r.hash) } : { id: 0, hash: AUDIT_GENESIS };
 }
 
 /** The id AUTOINCREMENT would give the next row (never an id used before, even a deleted one). */
 function nextId(db: Database.Database): number {
-  const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").get() as Row | undefined;
-  const max = db.prepare('SELECT MAX(id) AS m FROM audit').get() as Row;
+  const seq = statement(db, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'").get() as Row | undefined;
+  const max = statement(db, 'SELECT MAX(id) AS m FROM audit').get() as Row;
   return Math.max(Number(seq?.seq ?? 0), Number(max.m ?? 0)) + 1;
 }
 
@@ -168,7 +170,8 @@ export function appendAudit(
 }
 
 function insert(db: Database.Database, r: AuditRecord): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO audit (id, ts, name, task_id, actor, model, host, commit_sha, pr, payload, prev_hash, hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -213,9 +216,10 @@ export function prepareAuditChain(db: Database.Database): void {
 function backfill(db: Database.Database): void {
   const head = headHash(db);
   if (head.id !== 0) return;
-  const rows = db.prepare('SELECT * FROM audit WHERE hash IS NULL ORDER BY id').all() as Row[];
+  const rows = statement(db, 'SELECT * FROM audit WHERE hash IS NULL ORDER BY id').all() as Row[];
   if (rows.length === 0) return;
-  const update = db.prepare(
+  const update = statement(
+    db,
     'UPDATE audit SET actor = ?, model = ?, host = ?, commit_sha = ?, pr = ?, prev_hash = ?, hash = ? WHERE id = ?',
   );
   let prev = head.hash;
@@ -258,14 +262,14 @@ export function listAudit(db: Database.Database, opts: AuditListOptions = {}): A
   }
   const limit = opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
   const sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${limit}`;
-  return (db.prepare(sql).all(...args) as Row[]).map(toRecord);
+  return (statement(db, sql).all(...args) as Row[]).map(toRecord);
 }
 
 /** Walks the whole chain in id order and stops at the first row that does not hold. */
 export function verifyAudit(db: Database.Database): AuditVerifyResult {
   let prev = AUDIT_GENESIS;
   let rows = 0;
-  for (const raw of db.prepare('SELECT * FROM audit ORDER BY id').iterate() as Iterable<Row>) {
+  for (const raw of statement(db, 'SELECT * FROM audit ORDER BY id').iterate() as Iterable<Row>) {
     const r = toRecord(raw);
     const at = { id: r.id, ts: r.ts, name: r.name, taskId: r.taskId };
     if (!r.hash) return { ok: false, rows, headHash: prev, broken: { ...at, reason: 'unchained' } };

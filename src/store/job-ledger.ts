@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { statement } from './statements.js';
 
 /*
  * The coordinator's record of BullMQ jobs (backend `bullmq`): which results were applied, and
@@ -41,11 +42,12 @@ export function applyJobOps(db: Database.Database, jobId: string, replay: () => 
 }
 
 export function isJobApplied(db: Database.Database, jobId: string): boolean {
-  return db.prepare('SELECT 1 FROM applied_jobs WHERE job_id = ?').get(jobId) !== undefined;
+  return statement(db, 'SELECT 1 FROM applied_jobs WHERE job_id = ?').get(jobId) !== undefined;
 }
 
 export function recordDispatch(db: Database.Database, job: DispatchedJob): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO dispatched_jobs (task_id, job_id, queue, data, created_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(task_id) DO UPDATE SET job_id = excluded.job_id, queue = excluded.queue,
        data = excluded.data, created_at = excluded.created_at`,
@@ -60,5 +62,5 @@ export function dispatchedJob(db: Database.Database, taskId: string): Dispatched
 }
 
 export function forgetDispatch(db: Database.Database, taskId: string, jobId: string): void {
-  db.prepare('DELETE FROM dispatched_jobs WHERE task_id = ? AND job_id = ?').run(taskId, jobId);
+  statement(db, 'DELETE FROM dispatched_jobs WHERE task_id = ? AND job_id = ?').run(taskId, jobId);
 }

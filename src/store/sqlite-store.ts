@@ -13,6 +13,7 @@ import type {
 import * as notificationLog from './notification-log.js';
 import { MIGRATIONS } from './schema.js';
 import * as extras from './sqlite-extras.js';
+import { statement } from './statements.js';
 import * as statsQueries from './stats-queries.js';
 import type {
   AttemptRecord,
@@ -88,7 +89,7 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   getRun(taskId: string): RunRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM runs WHERE task_id = ?').get(taskId) as Row | undefined;
+    const r = statement(this.db, 'SELECT * FROM runs WHERE task_id = ?').get(taskId) as Row | undefined;
     return r ? toRun(r) : undefined;
   }
 
@@ -113,8 +114,8 @@ export class SqliteStore implements Store, JobLedger {
 
   listRuns(state?: RunState): RunRecord[] {
     const rows = state
-      ? this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY updated_at').all(state)
-      : this.db.prepare('SELECT * FROM runs ORDER BY updated_at').all();
+      ? statement(this.db, 'SELECT * FROM runs WHERE state = ? ORDER BY updated_at').all(state)
+      : statement(this.db, 'SELECT * FROM runs ORDER BY updated_at').all();
     return (rows as Row[]).map(toRun);
   }
 
@@ -172,7 +173,9 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   listAttempts(taskId: string): AttemptRecord[] {
-    const rows = this.db.prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY id').all(taskId) as Row[];
+    const rows = statement(this.db, 'SELECT * FROM attempts WHERE task_id = ? ORDER BY id').all(
+      taskId,
+    ) as Row[];
     return rows.map((r) => ({
       taskId: String(r.task_id),
       attemptNumber: Number(r.attempt_number),
@@ -209,7 +212,7 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   getPullRequest(num: number): PullRequestRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM pull_requests WHERE number = ?').get(num) as Row | undefined;
+    const r = statement(this.db, 'SELECT * FROM pull_requests WHERE number = ?').get(num) as Row | undefined;
     return r ? toPr(r) : undefined;
   }
 
@@ -223,7 +226,7 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   listPullRequests(): PullRequestRecord[] {
-    return (this.db.prepare('SELECT * FROM pull_requests ORDER BY number').all() as Row[]).map(toPr);
+    return (statement(this.db, 'SELECT * FROM pull_requests ORDER BY number').all() as Row[]).map(toPr);
   }
 
   setPullRequestState(num: number, state: PullRequestRecord['state']): void {
@@ -254,7 +257,7 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   forgetDelivery(id: string): void {
-    this.db.prepare('DELETE FROM deliveries WHERE id = ?').run(id);
+    statement(this.db, 'DELETE FROM deliveries WHERE id = ?').run(id);
   }
 
   markNotice(key: string): boolean {
