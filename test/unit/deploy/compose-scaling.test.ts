@@ -41,13 +41,16 @@ describe('compose.scaling.yaml', () => {
     expect(services.redis?.image).toMatch(/^redis:7/);
   });
 
-  it('worker flags are the queue.worker settings, with distinct names', () => {
+  it('worker flags are options of the worker command and queue.worker settings, with distinct names', () => {
     const keys = Object.keys(configSchema.parse({}).queue.worker);
     expect(keys.sort()).toEqual(['hosts', 'models']);
     // Optional keys (concurrency, name) have no default: take them from the schema's shape.
     const flags = new Set(['concurrency', 'hosts', 'models', 'name'].map((k) => `--${k}`));
     const shape = configSchema.parse({ queue: { worker: { concurrency: 2, name: 'w1' } } }).queue.worker;
     expect(shape).toMatchObject({ concurrency: 2, name: 'w1' });
+    // ... and the `worker` command takes each of them with a value.
+    expect(main).toContain(".command('worker')");
+    for (const flag of flags) expect(main).toContain(`'${flag} <`);
     const names: string[] = [];
     for (const [, s] of workers) {
       const args = s.command!.slice(1);
