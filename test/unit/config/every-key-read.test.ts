@@ -39,8 +39,6 @@ const ALLOW_UNREAD: Record<string, string> = {
   'queue.lockDurationMs': 'BUILDING: issue 13 in progress',
   'queue.stalledIntervalMs': 'BUILDING: issue 13 in progress',
   'queue.maxStalledCount': 'BUILDING: issue 13 in progress',
-  'queue.perRepository': 'BUILDING: issue 13 in progress',
-  'queue.reconcileIntervalMs': 'BUILDING: issue 13 in progress',
 };
 
 type Schema = z.core.$ZodType;
