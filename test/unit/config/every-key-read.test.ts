@@ -35,11 +35,7 @@ import { tmpDir } from '../../helpers/project.js';
 
 // Empty now: processing.moveDelay, the one key accepted for the original's config.json and
 // otherwise ignored, is read by `migrate`, which tells its users that it no longer delays pickup.
-const ALLOW_UNREAD: Record<string, string> = {
-  'queue.lockDurationMs': 'BUILDING: issue 13 in progress',
-  'queue.stalledIntervalMs': 'BUILDING: issue 13 in progress',
-  'queue.maxStalledCount': 'BUILDING: issue 13 in progress',
-};
+const ALLOW_UNREAD: Record<string, string> = {};
 
 type Schema = z.core.$ZodType;
 interface Def {
