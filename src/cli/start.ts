@@ -1,6 +1,8 @@
 import { createApp } from '../app.js';
 import { createAppServer } from '../app-server.js';
+import { TpError } from '../errors/index.js';
 import { scheduleRecovery } from '../pipeline/recovery.js';
+import { createWorkerRunner, type WorkerRunner } from '../queue/bullmq/worker-runner.js';
 import type { TpServer } from '../server/index.js';
 import { type CliIo, type GlobalOptions, load } from './context.js';
 import { attachProgress, useColour } from './progress.js';
@@ -9,6 +11,25 @@ export interface StartOptions extends GlobalOptions {
   once?: boolean;
   port?: string;
   server?: boolean;
+  /** BullMQ workers to run in this process (`queue.workers` when absent). */
+  workers?: string;
+}
+
+/** Runs `queue.workers` (or `--workers N`) in-process workers; only under `queue.backend: "bullmq"`. */
+function workerCount(opts: StartOptions, config: ReturnType<typeof load>['config']): number {
+  const n = opts.workers !== undefined ? Number(opts.workers) : config.queue.workers;
+  if (!Number.isInteger(n) || n < 0)
+    throw new TpError(`--workers must be a whole number, got "${opts.workers}".`, {
+      code: 'CONFIG_INVALID',
+      retryable: false,
+    });
+  if (n > 0 && config.queue.backend !== 'bullmq')
+    throw new TpError('In-process workers (--workers, queue.workers) need queue.backend "bullmq".', {
+      code: 'CONFIG_INVALID',
+      retryable: false,
+      hint: 'Set queue.backend to "bullmq" (with queue.redis.url), or drop --workers: the memory backend runs tasks in `start` itself (processing.concurrency).',
+    });
+  return n;
 }
 
 /**
@@ -17,6 +38,7 @@ export interface StartOptions extends GlobalOptions {
  */
 export async function startCommand(io: CliIo, opts: StartOptions): Promise<number> {
   const loaded = load(io, opts);
+  const workers = workerCount(opts, loaded.config);
   const app = await createApp(loaded);
   if (app.sandbox.warning) io.err(`warning: ${app.sandbox.warning}`);
   else if (app.sandbox.mode === 'none')
@@ -39,6 +61,30 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   // Preloads the queue's models beside intake; never awaited.
   app.warmUp?.trigger();
   await app.worker.start({ watch: !opts.once });
+  // After the coordinator took its lease: a refused second coordinator starts no workers. They
+  // go through Redis like remote ones (one code path), sharing this process.
+  const runners: WorkerRunner[] = [];
+  const named = loaded.config.queue.worker.name;
+  try {
+    for (let i = 0; i < workers; i++) {
+      // A configured name is one process's: each in-process worker gets its own.
+      const runner = await createWorkerRunner(loaded, {
+        name: named && workers > 1 ? `${named}-${i + 1}` : undefined,
+      });
+      runners.push(runner);
+      await runner.start();
+    }
+  } catch (err) {
+    await Promise.allSettled(runners.map((r) => r.stop()));
+    await app.close();
+    throw err;
+  }
+  if (runners.length > 0)
+    io.out(`Started ${runners.length} in-process worker(s): ${runners.map((r) => r.id).join(', ')}`);
+  const stopRunners = async () => {
+    // First: their jobs finish or go back to waiting, and the coordinator is still there to apply.
+    await Promise.allSettled(runners.map((r) => r.stop()));
+  };
   const stopRecovery =
     config.recovery.autoRetry && !opts.once
       ? scheduleRecovery(app.recovery, {
@@ -52,6 +98,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
     await app.worker.idle();
     const counts = await app.source.counts();
     detach();
+    await stopRunners();
     await app.close();
     io.out(
       `Done: ${counts.review} in review, ${counts.completed} completed, ${counts.failed} failed, ${counts.todo} still waiting.`,
@@ -67,6 +114,7 @@ export async function startCommand(io: CliIo, opts: StartOptions): Promise<numbe
   detach();
   stopRecovery?.();
   await server?.close();
+  await stopRunners();
   await app.close();
   return 0;
 }
