@@ -1,11 +1,15 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Agent } from '../src/agents/types.js';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
-import { makeProject } from '../test/helpers/project.js';
+import { BIN, makeProject } from '../test/helpers/project.js';
 import { hasRedisServer, startRedis } from '../test/helpers/redis.js';
 import { type BenchResult, round, summary } from './lib.js';
+import { stopChild, waitForLine } from './peers.js';
+import { buildDist } from './support.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 60);
 const BULL_TASKS = Number(process.env.BENCH_BULL_TASKS ?? 20);
@@ -25,39 +29,60 @@ function ticket(id: number): string {
 }
 
 /**
- * Orchestration under queue.backend bullmq (real redis-server, one in-process worker,
- * `queue.workers: 1`): claim → task.published, which the coordinator emits once the job's result
- * is applied (store ops replayed, file moved). A command agent, since the worker builds its own.
+ * Orchestration under queue.backend bullmq: the real CLI (`start`, `queue.workers: 1`: one
+ * in-process BullMQ worker, real redis-server). Claim → "→ review/" progress line, which the
+ * coordinator prints once the job's result is applied (store ops replayed, file moved); lines
+ * are stamped on arrival. Tasks one at a time, a command agent (the worker builds its own).
  */
 async function bullOrchestration(): Promise<{ ms: number[] } | { reason: string }> {
   if (!hasRedisServer()) return { reason: 'not measured: redis-server is not installed' };
+  buildDist();
   const redis = await startRedis();
   const { root } = await makeProject({
     agent: { type: 'command', command: 'echo "change $TP_TASK_ID" > "file-$TP_TASK_ID.txt"' },
     processing: { concurrency: 1 },
     queue: { backend: 'bullmq', redis: { url: redis.url }, prefix: redis.prefix(), workers: 1 },
+    logging: { colorize: false },
   });
-  const app = await createApp(loadConfig({ cwd: root, env: {} }));
+  const child = spawn(process.execPath, [BIN, 'start', '--no-server'], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.resume();
+  const claimed = new Map<string, number>();
+  const published = new Map<string, number>();
+  let pending = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const now = performance.now();
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^task (\S+): (\S+)/.exec(line);
+      if (m && m[2] === 'claimed') claimed.set(m[1]!, now);
+      else if (m && line.includes('→ review/')) published.set(m[1]!, now);
+    }
+  });
   const ms: number[] = [];
   try {
-    const claimedAt = new Map<string, number>();
-    app.events.on('task.claimed', (e) => claimedAt.set(e.taskId, performance.now()));
-    await app.worker.start({ watch: true });
+    await waitForLine(child, /Watching /);
+    await new Promise((r) => setTimeout(r, 2_000));
     for (let i = 1; i <= BULL_TASKS; i++) {
       const id = String(i);
-      const done = app.events.waitFor('task.published', (e) => e.taskId === id);
-      await writeFile(path.join(app.folders.todo, `task-${id} - Bench task ${id}.md`), ticket(i));
-      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000).unref());
-      if ((await Promise.race([done, timeout])) === 'timeout')
-        return {
-          reason: `not measured: task ${id} was not published within 60 s (no in-process worker yet?)`,
-        };
-      ms.push(performance.now() - (claimedAt.get(id) ?? Number.NaN));
+      await writeFile(path.join(root, 'backlog', 'todo', `task-${id} - Bench task ${id}.md`), ticket(i));
+      const end = performance.now() + 60_000;
+      while (!published.has(id)) {
+        if (performance.now() > end) return { reason: `not measured: task ${id} not in review/ within 60 s` };
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      ms.push(published.get(id)! - (claimed.get(id) ?? Number.NaN));
     }
     return { ms };
   } finally {
-    await app.close();
+    await stopChild(child);
     await redis.stop();
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -141,7 +166,7 @@ export default async function run(): Promise<BenchResult> {
       { measure: 'orchestration: claim → PR → review/ (ms)', n: o.n, p50: o.p50, p95: o.p95, max: o.max },
       b
         ? {
-            measure: 'orchestration, bullmq: claim → applied → review/ (ms)',
+            measure: 'orchestration, bullmq (CLI, 1 in-process worker): claim → applied → review/ (ms)',
             n: b.n,
             p50: b.p50,
             p95: b.p95,
