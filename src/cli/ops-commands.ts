@@ -118,6 +118,7 @@ function clusterText(c: ClusterStats): string {
       ]),
     ]),
   );
+  for (const model of c.unserved) lines.push(`No live worker serves ${model}: its jobs wait.`);
   if (c.workers.length === 0) lines.push(c.error ? '' : 'No live workers.');
   else
     lines.push(

@@ -53,5 +53,13 @@ export function clusterSection(s: StatsSnapshot): string {
   if (!c) return '';
   const error = c.error ? `<p class="cluster-error" data-field="error">Redis: ${h(c.error)}</p>` : '';
   const held = `<p data-field="coordinatorHeld" data-value="${c.coordinatorHeld}">Held by the coordinator (not yet jobs): ${h(formatCount(c.coordinatorHeld))}</p>`;
-  return section('cluster', 'Queues & workers', `${error}${held}${queuesTable(c)}${workersTable(c)}`);
+  const unserved =
+    c.unserved.length > 0
+      ? `<p class="cluster-error" data-field="unserved">No live worker serves ${h(c.unserved.join(', '))}: its jobs wait.</p>`
+      : '';
+  return section(
+    'cluster',
+    'Queues & workers',
+    `${error}${held}${unserved}${queuesTable(c)}${workersTable(c)}`,
+  );
 }

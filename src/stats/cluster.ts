@@ -56,11 +56,15 @@ export async function clusterStats(
       Promise.all([view.queueCounts(), view.workers()]),
       timeout,
     ]);
+    const shown = workers.map((w) => worker(w, now));
+    const served = new Set(shown.flatMap((w) => w.models));
+    const counts = queues.map((q) => ({ ...q, queue: text(q.queue), model: text(q.model) }));
     return {
       backend: 'bullmq',
       coordinatorHeld: held,
-      queues: queues.map((q) => ({ ...q, queue: text(q.queue), model: text(q.model) })),
-      workers: workers.map((w) => worker(w, now)),
+      queues: counts,
+      workers: shown,
+      unserved: counts.filter((q) => q.waiting > 0 && !served.has(q.model)).map((q) => q.model),
     };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -69,6 +73,7 @@ export async function clusterStats(
       coordinatorHeld: held,
       queues: [],
       workers: [],
+      unserved: [],
       error: redact(message, [...(opts.secrets ?? [])]),
     };
   } finally {

@@ -90,6 +90,11 @@ export interface ClusterStats {
   /** BullMQ's counts per model queue. */
   queues: QueueCounts[];
   workers: ClusterWorker[];
+  /**
+   * Models whose queue has waiting jobs while no live worker serves them: those jobs wait until
+   * such a worker starts (`worker --models`).
+   */
+  unserved: string[];
   /** Why the counts are missing (Redis did not answer); absent when they are there. */
   error?: string;
 }

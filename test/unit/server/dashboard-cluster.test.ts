@@ -122,6 +122,10 @@ describe.skipIf(mode.skip)('dashboard "Queues & workers" from a real Redis', () 
     );
     expect(html).toContain('<td data-field="models">m-&lt;script&gt;');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;:latest</td>');
+    // Nobody serves the hostile model's queue (the worker's model is another string): said, escaped.
+    expect(html).toContain(
+      '<p class="cluster-error" data-field="unserved">No live worker serves &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;:latest, qwen2.5-coder:7b: its jobs wait.</p>',
+    );
   });
 
   it('shows the Redis error instead of failing the page when Redis is gone', async () => {

@@ -60,6 +60,7 @@ describe('stats without a cluster (memory backend)', () => {
       coordinatorHeld: 3,
       queues: [],
       workers: [],
+      unserved: [],
       error: 'Redis did not answer within 20 ms',
     });
     const failing = {
@@ -137,6 +138,7 @@ describe.skipIf(mode.skip)('stats with a cluster view on a real Redis', () => {
           lastSeenAgoMs: 4_000,
         },
       ],
+      unserved: [],
     });
 
     const registry = new Registry();

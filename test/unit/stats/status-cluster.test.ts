@@ -57,6 +57,10 @@ describe.skipIf(mode.skip)('status under queue.backend bullmq reads Redis itself
     await q.add('task', {}, { jobId: 't7-r1', priority: PRIORITY.medium });
     await q.add('task', {}, { jobId: 't8-r1', priority: PRIORITY.high });
     await q.add('task', {}, { jobId: 't9-r1', priority: PRIORITY.low, delay: 600_000 });
+    // A queue no live worker serves: its job waits, and status says so.
+    const llama = new Queue(queueNameFor('llama3.2'), { connection: conn, prefix });
+    closers.push(() => llama.close());
+    await llama.add('task', {}, { jobId: 't6-r1', priority: PRIORITY.low });
     await publishWorker(conn, prefix, {
       id: 'w1-id',
       name: 'w1',
@@ -79,12 +83,25 @@ describe.skipIf(mode.skip)('status under queue.backend bullmq reads Redis itself
     expect(text.out).toMatch(/QUEUE\s+MODEL\s+WAITING\s+ACTIVE\s+DELAYED\s+FAILED\s+COMPLETED/);
     expect(text.out).toMatch(new RegExp(`${name.replace('.', '\\.')}\\s+\\*\\s+2\\s+0\\s+1\\s+0\\s+0`));
     expect(text.out).toMatch(/w1\s+box\s+\*\s+1\/2\s+3\s+\d s ago/);
+    expect(text.out).toContain('No live worker serves llama3.2:latest: its jobs wait.');
 
     const json = JSON.parse((await status(root, env, true)).out) as { cluster: ClusterStats };
     expect(json.cluster).toMatchObject({
       backend: 'bullmq',
       coordinatorHeld: 2,
-      queues: [{ queue: name, model: '*', waiting: 2, active: 0, delayed: 1, failed: 0, completed: 0 }],
+      queues: [
+        { queue: name, model: '*', waiting: 2, active: 0, delayed: 1, failed: 0, completed: 0 },
+        {
+          queue: queueNameFor('llama3.2'),
+          model: 'llama3.2:latest',
+          waiting: 1,
+          active: 0,
+          delayed: 0,
+          failed: 0,
+          completed: 0,
+        },
+      ],
+      unserved: ['llama3.2:latest'],
       workers: [{ name: 'w1', models: ['*'], active: 1, processed: 3, concurrency: 2 }],
     });
     expect(json.cluster.error).toBeUndefined();
