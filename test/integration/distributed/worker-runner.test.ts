@@ -14,7 +14,7 @@ import {
 } from '../../../src/queue/bullmq/contracts.js';
 import { listWorkers } from '../../../src/queue/bullmq/registry.js';
 import { createWorkerRunner } from '../../../src/queue/bullmq/worker-runner.js';
-import { gitOut, makeProject, runCli } from '../../helpers/project.js';
+import { gitOut, makeProject, runCli, tmpDir } from '../../helpers/project.js';
 import { redisSuiteMode, startRedis, type TestRedis } from '../../helpers/redis.js';
 import { makeTask } from '../../helpers/task.js';
 
@@ -52,8 +52,8 @@ describe.skipIf(mode.skip)('worker runner (queue.backend bullmq) with real Redis
     await redis?.stop();
   });
 
-  async function setup(models: string[]) {
-    const prefix = redis.prefix();
+  async function setup(models: string[], opts: { command?: string; prefix?: string; root?: string } = {}) {
+    const prefix = opts.prefix ?? redis.prefix();
     const { root, remote } = await makeProject({
       queue: {
         backend: 'bullmq',
@@ -62,7 +62,7 @@ describe.skipIf(mode.skip)('worker runner (queue.backend bullmq) with real Redis
         lockDurationMs: 4000,
         stalledIntervalMs: 1000,
       },
-      agent: { type: 'command', command: WRITE },
+      agent: { type: 'command', command: opts.command ?? WRITE },
       sandbox: { mode: 'none' },
       ollama: { defaultModel: 'a', availableModels: [], fallbackModels: [] },
     });
@@ -149,14 +149,15 @@ describe.skipIf(mode.skip)('worker runner (queue.backend bullmq) with real Redis
   it('a job whose checkpoint is the remote head goes straight to the PR: no second commit', async () => {
     const s = await setup(['a']);
     const first = await s.run('a', jobData('4', ['a']), jobIdFor('4', 1));
-    const sha = (first.returnvalue as TaskJobResult).result as PushedRun;
+    const sha = ((first.returnvalue as TaskJobResult).result as PushedRun).commitSha ?? '';
+    expect(sha).toMatch(/^[0-9a-f]{40}$/);
     const data = jobData('4', ['a'], {
-      checkpoint: { commitSha: sha.commitSha, modelUsed: 'a', worker: 'dead-worker', at: Date.now() },
+      checkpoint: { commitSha: sha, modelUsed: 'a', worker: 'dead-worker', at: Date.now() },
     });
     const again = await s.run('a', data, jobIdFor('4', 2));
     const out = again.returnvalue as TaskJobResult;
     expect(out.result.status).toBe('pushed');
-    expect((out.result as PushedRun).commitSha).toBe(sha.commitSha);
+    expect((out.result as PushedRun).commitSha).toBe(sha);
     expect((out.result as PushedRun).prRequest?.input.head).toBe('task-4');
     // The agent did not run again: no attempt recorded, one commit above main on the branch.
     expect(out.storeOps.some((o) => o.op === 'addAttempt')).toBe(false);
@@ -173,6 +174,38 @@ describe.skipIf(mode.skip)('worker runner (queue.backend bullmq) with real Redis
     expect(await future.getState()).toBe('failed');
     expect(future.failedReason).toMatch(/version 2/);
     expect(() => gitOut(['rev-parse', '--verify', 'task-5'], s.remote)).toThrow();
+  });
+
+  it('a stopping worker hands its running job back; another worker finishes it with one commit', async () => {
+    // The first run of the agent sleeps (its worker is stopped meanwhile); any later run is instant.
+    const mark = path.join(tmpDir(), 'slept');
+    const sleepy = `if [ -f '${mark}' ]; then ${WRITE}; else touch '${mark}'; sleep 30; fi`;
+    const s = await setup(['a'], { command: sleepy });
+    const id = jobIdFor('6', 1);
+    const job = await s.queue('a').add(id, jobData('6', ['a']), { jobId: id });
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(mark)).toBe(true);
+    expect(await job.getState()).toBe('active');
+    await s.runner.stop();
+    // Back in waiting at once, not failed and not left to the stalled check.
+    expect(await job.getState()).toBe('waiting');
+    expect(await listWorkers(s.conn, s.prefix)).toEqual([]);
+
+    const loaded = loadConfig({ cwd: s.root, env: { ...process.env, REDIS_URL: redis.url } });
+    const second = await createWorkerRunner(loaded, { name: 'w2', models: ['a'] });
+    closers.push(() => second.stop());
+    await second.start();
+    expect(second.slot).toBe(0);
+    const qeConn = s.conn.duplicate();
+    qeConn.on('error', () => undefined);
+    const qe = new QueueEvents(queueNameFor('a'), { connection: qeConn, prefix: s.prefix });
+    closers.push(async () => qeConn.disconnect());
+    closers.push(() => qe.close());
+    const done = (await job.waitUntilFinished(qe, 30_000)) as TaskJobResult;
+    expect(done.worker).toBe('w2');
+    expect(done.result.status).toBe('pushed');
+    expect(gitOut(['rev-list', '--count', 'main..task-6'], s.remote)).toBe('1');
   });
 
   it('`ticket-processor worker` refuses queue.backend memory', async () => {
