@@ -89,7 +89,13 @@ export class BullDispatcher implements Dispatcher {
     // Recorded before the add: a crash in between re-adds the same job (same id) at start.
     store.recordDispatch({ taskId: task.id, jobId, queue, data: JSON.stringify(data) });
     const done = coordinator.expect(task.id, jobId);
-    await coordinator.add(queue, jobId, data, PRIORITY[task.priority]);
+    try {
+      await coordinator.add(queue, jobId, data, PRIORITY[task.priority]);
+    } catch (err) {
+      // Redis unreachable: the task stays in progress and the next start adds the recorded job.
+      coordinator.forget(task.id);
+      throw err;
+    }
     return { done };
   }
 
