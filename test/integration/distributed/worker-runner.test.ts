@@ -208,6 +208,31 @@ describe.skipIf(mode.skip)('worker runner (queue.backend bullmq) with real Redis
     expect(gitOut(['rev-list', '--count', 'main..task-6'], s.remote)).toBe('1');
   });
 
+  it('a worker that lost its job lock before the push does not push (split-brain fence)', async () => {
+    const mark = path.join(tmpDir(), 'started');
+    const s = await setup(['a'], { command: `touch '${mark}'; sleep 1; ${WRITE}` });
+    const id = jobIdFor('9', 1);
+    const job = await s.queue('a').add(id, jobData('9', ['a']), { jobId: id });
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(mark) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    // Another worker "owns" the job now: its lock holds a token that is not ours.
+    await s.conn.set(`${s.prefix}:${queueNameFor('a')}:${id}:lock`, 'another-worker', 'PX', 60_000);
+    const stage = async () =>
+      ((await s.queue('a').getJob(id))?.progress as ProgressEvent | undefined)?.payload;
+    while (
+      Date.now() < deadline &&
+      (await stage()) &&
+      ((await stage()) as { stage?: string }).stage !== 'push'
+    )
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await stage()).toMatchObject({ taskId: '9', stage: 'push' });
+    await new Promise((r) => setTimeout(r, 1_000));
+    // The commit was made and checkpointed, but nothing reached the remote, and the job was not completed.
+    expect((await s.queue('a').getJob(id))?.data.checkpoint?.commitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(() => gitOut(['rev-parse', '--verify', 'task-9'], s.remote)).toThrow();
+    expect(await job.getState()).toBe('active');
+  });
+
   it('`ticket-processor worker` refuses queue.backend memory', async () => {
     const { root } = await makeProject({ agent: { type: 'command', command: WRITE } });
     const res = await runCli(['worker', '--name', 'w9'], { cwd: root, timeoutMs: 30_000 });
