@@ -166,6 +166,7 @@ export default async function run(): Promise<BenchResult> {
     }
     notes.push(`c=${c}: sandbox mode of ours: ${ours[0]?.sandbox}.`);
   }
+  rmSync(npx, { recursive: true, force: true });
   notes.push(
     `tasks/s = ${TASKS} / (last arrival in review/ − drop); review/ polled every 10 ms; ${ROUNDS} rounds each, ours and the original alternating; medians.`,
     'Stage rows: time from a task\'s progress line (stdout of the CLI, stamped on arrival) to its next one; "claim→workspace" is the claim to the first stage.',
