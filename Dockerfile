@@ -25,7 +25,8 @@ RUN npm pkg delete scripts.prepare \
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY docs ./docs
-RUN mkdir -p /project && chown node:node /project
+# Named volumes mounted below /project take the owner of the image folder: create them as node.
+RUN mkdir -p /project/repos /project/.ticket-processor && chown -R node:node /project
 USER node
 WORKDIR /project
 VOLUME ["/project"]

@@ -47,6 +47,10 @@ export function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('--once', 'process what is queued, then exit (0 if all reached review/)')
     .option('--port <port>', 'HTTP port (default webhook.port)')
     .option('--no-server', 'do not start the HTTP server')
+    .option(
+      '--workers <n>',
+      'BullMQ workers run in this process (queue.backend "bullmq"; default queue.workers)',
+    )
     .action((o: object) => run(startCommand(io, { ...g(), ...o })));
   program
     .command('worker')

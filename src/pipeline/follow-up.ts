@@ -69,6 +69,7 @@ export async function runFollowUp(
     followUp: { prNumber: req.prNumber, author: req.author, text: req.instructions },
   });
   let reply: string;
+  let failure: { code: string } | undefined;
   try {
     await resolveTarget(ctx);
     await runStages(ctx, [prepareExistingWorkspace, ...CHANGE_STAGES]);
@@ -76,6 +77,7 @@ export async function runFollowUp(
     reply = pushedReply(ctx);
   } catch (raw) {
     const e = runError(ctx, raw);
+    failure = e;
     if (e.code === 'AGENT_NO_CHANGES' || e.code === 'AGENT_BUDGET') {
       reply = `ticket-processor: no change made for this comment. ${e.message}`;
     } else {
@@ -86,7 +88,7 @@ export async function runFollowUp(
       'follow-up run stopped',
     );
   } finally {
-    await cleanupWorkspace(ctx);
+    await cleanupWorkspace(ctx, failure);
   }
   const safe = redact(reply, deps.secrets);
   // The repository pushed to: a per-task forge must not guess it from the PR number.

@@ -125,7 +125,7 @@ export class TaskProcessor implements Dispatcher {
     } catch (raw) {
       const error = runError(ctx, raw).withTask(task.id);
       recordRunOutcome(ctx, false);
-      await cleanupWorkspace(ctx);
+      await cleanupWorkspace(ctx, error);
       const attempts = error.details.attempts ?? ctx.attempts;
       return {
         status: 'failed',

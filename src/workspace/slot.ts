@@ -11,6 +11,11 @@ export interface Slot {
 }
 
 const LOCK = 'owner.pid';
+/**
+ * Written next to the pid: a container restarts its worker with the same pid (often 1), so the
+ * pid alone cannot tell this process from the one that held the slot before the restart.
+ */
+const PROCESS_TOKEN = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 /** A takeover marker older than this was left by a process that died mid-takeover. */
 const TAKEOVER_STALE_MS = 10_000;
 
@@ -25,10 +30,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** True when the lock was written by this very process (same pid and token). */
+async function ownedHere(file: string): Promise<boolean> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trim() === `${process.pid} ${PROCESS_TOKEN}`;
+}
+
 async function readPid(file: string): Promise<number | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
-  const pid = Number(text.trim());
+  const pid = Number(text.trim().split(/\s+/)[0]);
   return Number.isInteger(pid) ? pid : Number.NaN;
 }
 
@@ -37,7 +48,7 @@ async function createExclusive(file: string): Promise<boolean> {
   try {
     const fh = await open(file, 'wx');
     try {
-      await fh.writeFile(`${process.pid}\n`);
+      await fh.writeFile(`${process.pid} ${PROCESS_TOKEN}\n`);
     } finally {
       await fh.close();
     }
@@ -85,8 +96,10 @@ export async function claimSlot(reposDir: string): Promise<Slot> {
     let owned = await createExclusive(lock);
     if (!owned) {
       const pid = await readPid(lock);
-      // Our own pid is a slot this process already holds: a second claim needs another one.
-      if (pid !== undefined && (pid === process.pid || alive(pid))) continue;
+      // A slot this process already holds: a second claim (start --workers N) needs another one.
+      if (await ownedHere(lock)) continue;
+      // Our pid but not our token: the process before a container restart, so the slot is free.
+      if (pid !== undefined && pid !== process.pid && alive(pid)) continue;
       owned = await takeOver(lock, pid);
     }
     if (!owned) continue;
@@ -94,7 +107,7 @@ export async function claimSlot(reposDir: string): Promise<Slot> {
       slot,
       dir,
       release: async () => {
-        if ((await readPid(lock)) === process.pid) await unlink(lock).catch(() => undefined);
+        if (await ownedHere(lock)) await unlink(lock).catch(() => undefined);
       },
     };
   }

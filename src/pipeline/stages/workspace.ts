@@ -29,7 +29,13 @@ export function readGitLink(dir: string): Promise<string> {
   return readFile(path.join(dir, '.git'), 'utf8');
 }
 
-/** Removes the worktree, whatever happened (a failed cleanup only leaves disk space behind). */
-export async function cleanupWorkspace(ctx: RunContext): Promise<void> {
-  if (ctx.wt) await ctx.deps.workspace.cleanup(ctx.remote, ctx.wt).catch(() => undefined);
+/**
+ * Gives the worktree back, whatever happened (a failed cleanup only leaves disk space behind).
+ * A worktree an agent tampered with (its `.git` replaced, a protected path written) is
+ * discarded instead of pooled for the next task.
+ */
+export async function cleanupWorkspace(ctx: RunContext, error?: { code: string }): Promise<void> {
+  if (!ctx.wt) return;
+  const discard = ctx.gitLinkReplaced || error?.code === 'AGENT_PROTECTED_PATH';
+  await ctx.deps.workspace.cleanup(ctx.remote, ctx.wt, { discard }).catch(() => undefined);
 }

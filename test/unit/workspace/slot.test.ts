@@ -22,7 +22,9 @@ describe('claimSlot', () => {
     const b = await claimSlot(repos);
     expect([a.slot, b.slot]).toEqual([0, 1]);
     expect(a.dir).toBe(path.join(repos, 'workers', '0'));
-    expect(readFileSync(path.join(a.dir, 'owner.pid'), 'utf8').trim()).toBe(String(process.pid));
+    expect(readFileSync(path.join(a.dir, 'owner.pid'), 'utf8').trim().split(' ')[0]).toBe(
+      String(process.pid),
+    );
     await a.release();
     const c = await claimSlot(repos);
     expect(c.slot).toBe(0);
@@ -45,12 +47,23 @@ describe('claimSlot', () => {
       }
       const s = await claimSlot(repos);
       expect(s.slot).toBe(1);
-      expect(readFileSync(path.join(s.dir, 'owner.pid'), 'utf8').trim()).toBe(String(process.pid));
+      expect(readFileSync(path.join(s.dir, 'owner.pid'), 'utf8').trim().split(' ')[0]).toBe(
+        String(process.pid),
+      );
       await s.release();
       expect(existsSync(path.join(s.dir, 'owner.pid'))).toBe(false);
     } finally {
       live.kill('SIGKILL');
     }
+  });
+
+  it('a lock with our pid but written by an earlier process (a restarted container) is free', async () => {
+    const repos = tmpDir();
+    mkdirSync(path.join(repos, 'workers', '0'), { recursive: true });
+    writeFileSync(path.join(repos, 'workers', '0', 'owner.pid'), `${process.pid} earlier-incarnation\n`);
+    const s = await claimSlot(repos);
+    expect(s.slot).toBe(0);
+    await s.release();
   });
 });
 
