@@ -240,6 +240,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       // After the worker (its last events are sent), before the store (deliveries record there).
       await notifier?.close();
       await stats.close();
+      // Background cleans of pooled worktrees log their git calls: let them end first.
+      await workspace.drain();
       store.close();
       await logs.close();
     },

@@ -58,7 +58,10 @@ export interface TpEvents {
   /** A task went back to the queue (recovery after a crash, retry-failed). */
   'task.requeued': TaskEventBase & { reason: string };
   /** A run found in progress at start was resumed, requeued or published. (worker) */
-  'task.recovered': TaskEventBase & { action: 'resumed' | 'requeued' | 'published' };
+  'task.recovered': TaskEventBase & {
+    /** `taken-over`: a BullMQ worker died mid-job and the job went back to another worker. */
+    action: 'resumed' | 'requeued' | 'published' | 'taken-over';
+  };
   /** Model selection chose the chain of a run; `reason` is the one-line explanation. */
   'model.selected': TaskEventBase & { strategy: string; model: string; chain: string[]; reason: string };
   /** One code review finished (each fix round reviews again). */

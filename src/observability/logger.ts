@@ -32,6 +32,8 @@ export interface LoggerOptions {
 
 interface Sink {
   write(line: string): void;
+  /** Node streams: true once ended (a late line is dropped, not an uncaught write-after-end). */
+  readonly writableEnded?: boolean;
 }
 
 /**
@@ -76,6 +78,7 @@ export class LogHub {
     const pretty = this.options.format === 'pretty';
     return {
       write: (line: string) => {
+        if (sink.writableEnded) return;
         const clean = redactLikelySecrets(redact(line, secrets));
         sink.write(pretty ? prettyLine(clean) : clean);
       },

@@ -26,6 +26,8 @@ export interface CoordinatorDeps extends ApplierDeps {
 
 interface Pending {
   jobId: string;
+  /** The task file's base name (events). */
+  file: string;
   resolve: (o: ProcessOutcome) => void;
 }
 
@@ -96,6 +98,13 @@ export class Coordinator {
     const onFinished = ({ jobId }: { jobId: string }) => void this.applyById(queue, jobId);
     qe.on('completed', onFinished);
     qe.on('failed', onFinished);
+    // The worker holding it died (its lock expired): BullMQ hands the job to another worker.
+    qe.on('stalled', ({ jobId }) => {
+      const taskId = this.taskOfJob(jobId);
+      const pending = taskId ? this.pending.get(taskId) : undefined;
+      if (taskId && pending)
+        this.deps.events.emit('task.recovered', { taskId, file: pending.file, action: 'taken-over' });
+    });
     qe.on('progress', ({ jobId, data }) => {
       const taskId = this.taskOfJob(jobId);
       if (taskId) forwardProgress(this.deps.events, taskId, data);
@@ -112,8 +121,8 @@ export class Coordinator {
    * Registers the dispatcher's wait for a task's job: resolved once its result is applied
    * (before the add, so a job that finishes at once is not missed).
    */
-  expect(taskId: string, jobId: string): Promise<ProcessOutcome> {
-    return new Promise((resolve) => this.pending.set(taskId, { jobId, resolve }));
+  expect(taskId: string, jobId: string, file: string): Promise<ProcessOutcome> {
+    return new Promise((resolve) => this.pending.set(taskId, { jobId, file, resolve }));
   }
 
   /** Drops a wait (shutdown): the job lives on in Redis and the next start re-attaches. */

@@ -58,7 +58,7 @@ export class BullDispatcher implements Dispatcher {
     if (!rec || store.isJobApplied(rec.jobId)) return undefined;
     const parsed = taskJobDataSchema.safeParse(JSON.parse(rec.data));
     if (!parsed.success) return undefined;
-    const done = coordinator.expect(task.id, rec.jobId);
+    const done = coordinator.expect(task.id, rec.jobId, parsed.data.request.file);
     const job = await coordinator.job(rec.queue, rec.jobId);
     if (!job)
       await coordinator.add(rec.queue, rec.jobId, parsed.data as TaskJobData, PRIORITY[task.priority]);
@@ -88,7 +88,7 @@ export class BullDispatcher implements Dispatcher {
     };
     // Recorded before the add: a crash in between re-adds the same job (same id) at start.
     store.recordDispatch({ taskId: task.id, jobId, queue, data: JSON.stringify(data) });
-    const done = coordinator.expect(task.id, jobId);
+    const done = coordinator.expect(task.id, jobId, path.basename(file));
     try {
       await coordinator.add(queue, jobId, data, PRIORITY[task.priority]);
     } catch (err) {

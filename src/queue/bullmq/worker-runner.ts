@@ -240,6 +240,8 @@ export async function createWorkerRunner(
         for (const c of connections) c.disconnect();
         await parts.warmUp?.stop();
         await parts.router?.stop();
+        // Background cleans of pooled worktrees log their git calls: let them end first.
+        await parts.workspace.drain();
         cache.close();
         await logs.close();
         await slot.release();

@@ -72,7 +72,7 @@ describe('kill -9 at any point, then start again', () => {
 
       const again = await runCli(['start', '--once'], { cwd: root, env, timeoutMs: 120_000 });
       expect(again.stdout).toContain('after restart');
-      expect(again.code).toBe(0);
+      expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
       const after = folderContents(root);
       expect(after.review).toEqual([
         'task-1 - Crash test 1.md',

@@ -15,8 +15,12 @@ export const GOOD = 'good-coder:7b';
 export const LAZY = 'lazy-coder:1b';
 /** A task whose description holds this gets no change from any model: it fails with AGENT_NO_CHANGES. */
 export const LEAVE_AS_IS = 'Leave everything as it is.';
-/** Each model reply waits this long, so a run spends a visible while in its agent stage. */
-const REPLY_DELAY_MS = 250;
+/**
+ * Each model reply waits this long, so a run spends a visible while in its agent stage: long
+ * enough that the run outlives a tick of the elapsed-time column, now that the git stages
+ * around it are fast (pooled worktrees).
+ */
+const REPLY_DELAY_MS = 800;
 
 /** Chromium from the system (Debian `chromium`); missing is a failure naming the fix, never a skip. */
 export async function launchChromium(): Promise<Browser> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../../src/queue/bullmq/contracts.js';
 import {
+  auditRows,
   type ClusterProject,
   type ClusterRedis,
   clusterHarness,
@@ -40,10 +41,18 @@ describe.skipIf(mode.skip)('kill -9 of a worker in the middle of a task', () => 
   }
 
   /** The killed job stalled, and the other worker (not the dead one) returned its result. */
-  async function expectTakenOver(view: ClusterRedis, taskId: string, dead: string, heir: string) {
+  async function expectTakenOver(
+    p: ClusterProject,
+    view: ClusterRedis,
+    taskId: string,
+    dead: string,
+    heir: string,
+  ) {
     const jobId = jobIdFor(taskId, 1);
     const events = await view.events();
     expect(events.some((e) => e.event === 'stalled' && e.jobId === jobId)).toBe(true);
+    // The coordinator saw the take-over: one audit row, the task's own.
+    expect(auditRows(p.root, 'task.recovered').map((r) => r.task_id)).toContain(taskId);
     const done = (await view.completions()).filter((c) => c.jobId === jobId);
     expect(done.map((c) => [c.worker, c.status])).toEqual([[heir, 'pushed']]);
     expect(done[0]!.worker).not.toBe(dead);
@@ -63,7 +72,7 @@ describe.skipIf(mode.skip)('kill -9 of a worker in the middle of a task', () => 
 
     await waitForFolder(p.root, 3, 'review', 90_000);
     expectOneOfEach(p, ['1', '2', '3']);
-    await expectTakenOver(cluster.redis(p), '1', 'A', 'B');
+    await expectTakenOver(p, cluster.redis(p), '1', 'A', 'B');
   }, 150_000);
 
   for (const fault of ['after-checkpoint', 'after-push', 'after-pr'] as const) {
@@ -94,7 +103,7 @@ describe.skipIf(mode.skip)('kill -9 of a worker in the middle of a task', () => 
       expectOneOfEach(p, ['1']);
       // A pushed commit is reused (the re-run finds it on the remote), not replaced.
       if (leftBehind) expect(gitOut(['rev-parse', 'task-1'], p.remote)).toBe(leftBehind);
-      await expectTakenOver(cluster.redis(p), '1', 'A', 'B');
+      await expectTakenOver(p, cluster.redis(p), '1', 'A', 'B');
     }, 150_000);
   }
 });
