@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Agent } from './agents/index.js';
 import { createRunParts } from './app-run-parts.js';
 import type { LoadedConfig } from './config/index.js';
-import { secretValues } from './config/index.js';
+import { resolveFolders, secretValues } from './config/index.js';
 import { EventBus } from './events/index.js';
 import type { Forge } from './forges/types.js';
 import { createTaskSource } from './intake/source-from-config.js';
@@ -89,7 +89,6 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const { config, baseDir, env } = loaded;
   assertCoordinatorConfig(config);
   const startedAt = Date.now();
-  const abs = (p: string) => path.resolve(baseDir, p);
   // Channels read their env:NAME values here: a missing variable stops the start (CONFIG_INVALID),
   // and what they read (webhook secrets, SMTP passwords, Slack URLs) is redacted like any token.
   const notifying =
@@ -99,14 +98,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const secrets = [...new Set([...secretValues(loaded.secrets), ...(notifying?.secrets ?? [])])].sort(
     (a, b) => b.length - a.length,
   );
-  const folders = {
-    todo: abs(config.folders.todo),
-    doing: abs(config.folders.doing),
-    review: abs(config.folders.review),
-    failed: abs(config.folders.failed),
-    completed: abs(config.folders.completed),
-    repos: abs(config.folders.repos),
-  };
+  const folders = resolveFolders(config, baseDir);
   const events = new EventBus();
   const logs = new LogHub({
     ...config.logging,
@@ -114,7 +106,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     secrets,
     extra: options.logSink,
   });
-  const store = new SqliteStore(abs(config.store.path));
+  const store = new SqliteStore(path.resolve(baseDir, config.store.path));
   attachEventLog(events, logs, store);
 
   const source = await createTaskSource({ config, baseDir, folders, store });

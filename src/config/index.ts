@@ -3,6 +3,7 @@ export {
   type LoadedConfig,
   type LoadOptions,
   loadConfig,
+  resolveFolders,
   type Secrets,
   secretValues,
   unknownKeys,

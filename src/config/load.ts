@@ -253,6 +253,23 @@ export function ownerRepoOnForge(
 }
 
 /** Every secret value worth redacting, longest first so overlapping values redact fully. */
+/** The task folders and `folders.repos`, as absolute paths (relative ones are under `baseDir`). */
+export function resolveFolders(
+  config: Config,
+  baseDir: string,
+): Record<'todo' | 'doing' | 'review' | 'failed' | 'completed' | 'repos', string> {
+  const f = config.folders;
+  const abs = (p: string) => path.resolve(baseDir, p);
+  return {
+    todo: abs(f.todo),
+    doing: abs(f.doing),
+    review: abs(f.review),
+    failed: abs(f.failed),
+    completed: abs(f.completed),
+    repos: abs(f.repos),
+  };
+}
+
 export function secretValues(secrets: Secrets): string[] {
   return Object.values(secrets)
     .filter((v): v is string => typeof v === 'string' && v.length >= 4)

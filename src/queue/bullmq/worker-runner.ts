@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker as BullWorker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRunParts } from '../../app-run-parts.js';
-import { type LoadedConfig, secretValues } from '../../config/index.js';
+import { type LoadedConfig, resolveFolders, secretValues } from '../../config/index.js';
 import { TpError } from '../../errors/index.js';
 import { EventBus } from '../../events/index.js';
 import type { Forge } from '../../forges/types.js';
@@ -93,15 +93,7 @@ export async function createWorkerRunner(
   const env = opts.env ?? loaded.env;
   const config = restrictHosts(base, opts.hosts ?? q.worker.hosts);
   const secrets = secretValues(loaded.secrets);
-  const abs = (p: string) => path.resolve(loaded.baseDir, p);
-  const folders = {
-    todo: abs(config.folders.todo),
-    doing: abs(config.folders.doing),
-    review: abs(config.folders.review),
-    failed: abs(config.folders.failed),
-    completed: abs(config.folders.completed),
-    repos: abs(config.folders.repos),
-  };
+  const folders = resolveFolders(config, loaded.baseDir);
   const slot = await claimSlot(folders.repos);
   const name = opts.name ?? q.worker.name ?? `${os.hostname()}-${slot.slot}`;
   const id = `${name}.${process.pid}.${randomUUID().slice(0, 8)}`;
