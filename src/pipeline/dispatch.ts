@@ -15,6 +15,12 @@ export interface Dispatcher {
   /**
    * Runs a claimed task (its file is in the in-progress folder) and settles it. `resumed`: the
    * task was found in progress at start-up, so a run of it may already exist (a queued job).
+   * `freshSince`: when the task was admitted (see `RunRequest.freshSince`).
    */
-  run(file: string, task: Task, signal: AbortSignal, opts: { resumed: boolean }): Promise<ProcessOutcome>;
+  run(
+    file: string,
+    task: Task,
+    signal: AbortSignal,
+    opts: { resumed: boolean; freshSince?: number | undefined },
+  ): Promise<ProcessOutcome>;
 }

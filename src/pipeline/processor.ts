@@ -29,13 +29,23 @@ export interface RunRequest {
   branch: string;
   /** What an earlier run of this task recorded: a pushed commit lets this run skip to the PR. */
   previous: { commitSha?: string | undefined; modelUsed?: string | undefined };
+  /**
+   * Epoch ms the task was admitted to the queue (or its dependencies released it): the run's
+   * base may come from any fetch that started then or later. Unset: a fetch of its own.
+   */
+  freshSince?: number | undefined;
 }
 
 /**
  * Marks a claimed task's run as started in the store (attempt count, branch) and says what the
  * run needs to know: the side that owns the store does this before a run starts anywhere.
  */
-export function beginRun(deps: Pick<PipelineDeps, 'store' | 'config'>, file: string, task: Task): RunRequest {
+export function beginRun(
+  deps: Pick<PipelineDeps, 'store' | 'config'>,
+  file: string,
+  task: Task,
+  opts: { freshSince?: number | undefined } = {},
+): RunRequest {
   const { store, config } = deps;
   const prev = store.getRun(task.id);
   const branch = branchName(config.git.branchNameFormat, { id: task.id, title: task.title });
@@ -53,6 +63,7 @@ export function beginRun(deps: Pick<PipelineDeps, 'store' | 'config'>, file: str
     file,
     branch,
     previous: { commitSha: prev?.commitSha, modelUsed: prev?.modelUsed },
+    ...(opts.freshSince !== undefined ? { freshSince: opts.freshSince } : {}),
   };
 }
 
@@ -83,8 +94,13 @@ export class TaskProcessor implements Dispatcher {
   }
 
   /** In this process, start to end (the memory backend); a resumed task simply runs again. */
-  async run(file: string, task: Task, signal: AbortSignal): Promise<ProcessOutcome> {
-    const req = beginRun(this.deps, file, task);
+  async run(
+    file: string,
+    task: Task,
+    signal: AbortSignal,
+    opts: { freshSince?: number | undefined } = {},
+  ): Promise<ProcessOutcome> {
+    const req = beginRun(this.deps, file, task, opts);
     const result = await this.execute(req, signal);
     return settleRun(this.settleDeps(), file, task, result);
   }
@@ -101,7 +117,14 @@ export class TaskProcessor implements Dispatcher {
    */
   async execute(req: RunRequest, signal: AbortSignal): Promise<RunResult> {
     const { task, file, branch, kind } = req;
-    const ctx = createRunContext(this.deps, { kind, task, file, branch, signal });
+    const ctx = createRunContext(this.deps, {
+      kind,
+      task,
+      file,
+      branch,
+      signal,
+      freshSince: req.freshSince,
+    });
     try {
       await this.ensureRepo();
       await resolveTarget(ctx);

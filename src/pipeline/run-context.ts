@@ -35,6 +35,11 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Epoch ms when the run started (elapsed times in events and the PR body). */
   readonly started: number;
+  /**
+   * Epoch ms the task was admitted: its base may come from a fetch that started then or later
+   * (shared with the tasks admitted with it). Unset: a fetch that starts after this run did.
+   */
+  readonly freshSince?: number | undefined;
   /** Set for follow-up runs only. */
   readonly followUp: FollowUpComment | undefined;
   /** The branch the run writes: the task branch, or the PR branch of a follow-up. */
@@ -86,6 +91,8 @@ export interface RunInit {
   branch: string;
   signal: AbortSignal;
   followUp?: FollowUpComment;
+  /** See `RunContext.freshSince`. */
+  freshSince?: number | undefined;
 }
 
 /** A fresh context. Task runs record each stage in the store; a follow-up (its task in review) only emits events. */
@@ -102,6 +109,7 @@ export function createRunContext(deps: PipelineDeps, init: RunInit): RunContext 
     file: init.file,
     signal: init.signal,
     started,
+    freshSince: init.freshSince,
     followUp: init.followUp,
     branch: init.branch,
     remote: '',

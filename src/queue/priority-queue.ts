@@ -12,6 +12,8 @@ export interface QueueItem {
   labels?: string[];
   /** Target repository key (`task.repo` or 'default'): `queue.perRepository` counts by it. */
   repoKey?: string;
+  /** Epoch ms this process admitted the item (not the task's age): how fresh its base must be. */
+  admittedAt?: number;
 }
 
 /** Why a dependency is not yet satisfied: still open, or failed (then the dependent waits for a person). */

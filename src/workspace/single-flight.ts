@@ -3,11 +3,16 @@
  * pending. A caller must see a run that started after its request (a fetch must show the
  * remote as it was when the caller asked), so it joins such a run, or the pending one: a
  * burst of N requests during a run costs one more run, not N.
+ *
+ * A caller may instead name a wall-clock moment (`freshSince`, ms since epoch): any run that
+ * started at or after it will do, the last finished one included. A task admitted at t needs
+ * the remote as of t or later, not as of its claim: the twenty tasks of a burst share one run.
  */
 export class SingleFlight<T> {
-  private inFlight: { seq: number; at: number; promise: Promise<T> } | undefined;
+  private inFlight: { seq: number; at: number; wall: number; promise: Promise<T> } | undefined;
   private pending: Promise<T> | undefined;
   private started = 0;
+  private last: { wall: number; value: T } | undefined;
 
   /**
    * `joinWindowMs`: a run started this recently counts as started after the request. A git
@@ -17,6 +22,7 @@ export class SingleFlight<T> {
   constructor(
     private readonly run: () => Promise<T>,
     private readonly joinWindowMs = 0,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Marks the moment of a request; pass it to `request` after work that had to come first (a clone). */
@@ -24,9 +30,16 @@ export class SingleFlight<T> {
     return this.started;
   }
 
-  /** A run that started after `since` (default: now). */
-  request(since = this.started): Promise<T> {
+  /**
+   * A run that started after `since` (default: now), or, with `freshSince`, any run (finished
+   * or in flight) that started at or after that wall-clock moment.
+   */
+  request(since = this.started, freshSince?: number): Promise<T> {
     const f = this.inFlight;
+    if (freshSince !== undefined) {
+      if (this.last && this.last.wall >= freshSince) return Promise.resolve(this.last.value);
+      if (f && f.wall >= freshSince) return f.promise;
+    }
     if (f && (f.seq > since || performance.now() - f.at <= this.joinWindowMs)) return f.promise;
     if (this.pending) return this.pending;
     if (!this.inFlight) return this.start();
@@ -40,12 +53,17 @@ export class SingleFlight<T> {
 
   private start(): Promise<T> {
     const seq = ++this.started;
+    const wall = this.now();
     const promise = this.run();
-    this.inFlight = { seq, at: performance.now(), promise };
+    this.inFlight = { seq, at: performance.now(), wall, promise };
     const clear = () => {
       if (this.inFlight?.seq === seq) this.inFlight = undefined;
     };
-    promise.then(clear, clear);
+    promise.then((value) => {
+      // A slower older run must not replace what a newer one saw.
+      if (!this.last || this.last.wall <= wall) this.last = { wall, value };
+      clear();
+    }, clear);
     return promise;
   }
 }

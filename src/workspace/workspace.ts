@@ -133,8 +133,13 @@ export class Workspace {
     return (await this.syncRefs(remote, baseBranch, auth)).cache;
   }
 
+  /**
+   * `freshSince` (ms since epoch): the refs must come from a fetch that started at or after
+   * this moment (the task's admission); without it, from a fetch that starts after this call.
+   */
+
   /** `sync`, and the remote's branch heads (`refs/remotes/origin/<b>` → sha) as that fetch left them. */
-  private async syncRefs(remote: string, baseBranch: string, auth?: PushAuth) {
+  private async syncRefs(remote: string, baseBranch: string, auth?: PushAuth, freshSince?: number) {
     refuseOptionLike(remote, 'repository');
     refuseOptionLike(baseBranch, 'branch');
     const cache = this.cacheDir(remote);
@@ -153,7 +158,7 @@ export class Workspace {
       });
     }
     const started = Date.now();
-    const refs = await this.fetchRefs(cache, auth, ticket).catch((err: unknown) => {
+    const refs = await this.fetchRefs(cache, auth, ticket, freshSince).catch((err: unknown) => {
       throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
         code: 'GIT_FAILED',
         retryable: TpError.isInstance(err) && err.retryable,
@@ -166,10 +171,15 @@ export class Workspace {
   }
 
   /** Joins the cache's next fetch (one in flight, one pending) and returns the heads it saw. */
-  private fetchRefs(cache: string, auth?: PushAuth, since?: number): Promise<Map<string, string>> {
+  private fetchRefs(
+    cache: string,
+    auth?: PushAuth,
+    since?: number,
+    freshSince?: number,
+  ): Promise<Map<string, string>> {
     const sync = this.cacheSync(cache);
     sync.auth = auth;
-    return sync.flight.request(since);
+    return sync.flight.request(since, freshSince);
   }
 
   private cacheSync(cache: string): CacheSync {
@@ -182,8 +192,19 @@ export class Workspace {
           const call = { auth: created.auth, network: true };
           // All heads in one round trip: the base to start from, and each task branch's
           // current head (the lease for its push) without a separate ls-remote.
+          // No FETCH_HEAD (nobody reads it) and no forced-update scan (a walk of every
+          // updated branch's history, only for a message we hide with --quiet).
           await this.g(
-            ['fetch', '--quiet', '--prune', '--', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
+            [
+              'fetch',
+              '--quiet',
+              '--prune',
+              '--no-write-fetch-head',
+              '--no-show-forced-updates',
+              '--',
+              'origin',
+              '+refs/heads/*:refs/remotes/origin/*',
+            ],
             cache,
             call,
           );
@@ -223,15 +244,20 @@ export class Workspace {
     return out.split(/\s+/)[0] ?? '';
   }
 
-  /** A fresh worktree on `branch`, starting at the remote base branch. Any residue of a previous attempt is removed. */
+  /**
+   * A fresh worktree on `branch`, starting at the remote base branch. Any residue of a previous
+   * attempt is removed. `freshSince`: the task's admission time; the base comes from a fetch
+   * that started no earlier (shared with the other tasks admitted before it), else from a new one.
+   */
   async prepare(
     remote: string,
     baseBranch: string,
     branch: string,
     auth?: PushAuth,
+    opts: { freshSince?: number | undefined } = {},
   ): Promise<PreparedWorktree> {
     refuseOptionLike(branch, 'branch');
-    const { cache, refs } = await this.syncRefs(remote, baseBranch, auth);
+    const { cache, refs } = await this.syncRefs(remote, baseBranch, auth, opts.freshSince);
     const baseRef = `refs/remotes/origin/${baseBranch}`;
     // Only when the base is missing: a repository the forge just created may have no branch at all.
     const baseSha = refs.get(baseRef) ?? (await this.seedIfEmpty(cache, remote, baseBranch, auth));

@@ -130,6 +130,9 @@ export class WorktreeGit {
     if (!opts.staged) await this.run(wt, ['add', '-A']);
     const { name, email } = this.options.author;
     const args = [
+      // No `maintenance run --auto` child per commit: the cache's fetch runs it.
+      '-c',
+      'maintenance.auto=false',
       '-c',
       `user.name=${name}`,
       '-c',

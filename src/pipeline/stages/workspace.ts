@@ -13,7 +13,9 @@ export async function resolveTarget(ctx: RunContext): Promise<void> {
 /** Task runs: a fresh worktree on the task branch, starting at the base branch. */
 export async function prepareWorkspace(ctx: RunContext): Promise<void> {
   ctx.enter('workspace');
-  ctx.wt = await ctx.deps.workspace.prepare(ctx.remote, ctx.baseBranch, ctx.branch, ctx.auth);
+  ctx.wt = await ctx.deps.workspace.prepare(ctx.remote, ctx.baseBranch, ctx.branch, ctx.auth, {
+    freshSince: ctx.freshSince,
+  });
   ctx.gitLink = await readGitLink(ctx.wt.dir);
 }
 

@@ -69,6 +69,7 @@ const runRequestSchema = z.object({
   file: z.string().max(300),
   branch: z.string().min(1).max(250),
   previous: z.object({ commitSha: z.string().optional(), modelUsed: z.string().optional() }),
+  freshSince: z.number().optional(),
 });
 
 /** What the coordinator puts in a job. */

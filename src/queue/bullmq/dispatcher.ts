@@ -43,11 +43,12 @@ export class BullDispatcher implements Dispatcher {
     file: string,
     task: Task,
     signal: AbortSignal,
-    opts: { resumed: boolean },
+    opts: { resumed: boolean; freshSince?: number | undefined },
   ): Promise<ProcessOutcome> {
     if (signal.aborted) return SHUTDOWN;
     // Wrapped in an object: an async function returning the bare promise would wait for it.
-    const handle = (opts.resumed && (await this.reattach(task))) || (await this.dispatch(file, task));
+    const handle =
+      (opts.resumed && (await this.reattach(task))) || (await this.dispatch(file, task, opts.freshSince));
     return this.until(task.id, handle.done, signal);
   }
 
@@ -66,9 +67,13 @@ export class BullDispatcher implements Dispatcher {
     return { done };
   }
 
-  private async dispatch(file: string, task: Task): Promise<{ done: Promise<ProcessOutcome> }> {
+  private async dispatch(
+    file: string,
+    task: Task,
+    freshSince: number | undefined,
+  ): Promise<{ done: Promise<ProcessOutcome> }> {
     const { store, config, selector, coordinator } = this.deps;
-    const req = beginRun({ store, config }, file, task);
+    const req = beginRun({ store, config }, file, task, { freshSince });
     const runNo = store.getRun(task.id)?.attempts ?? 1;
     const selection = selector.choose(task, { retry: req.kind === 'retry' });
     const queue = await coordinator.route(selection.chain);

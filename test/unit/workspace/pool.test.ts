@@ -48,6 +48,31 @@ describe('Workspace: single-flight fetch', () => {
   });
 });
 
+describe('Workspace: fetch freshness by admission time', () => {
+  it('tasks admitted before a fetch started share it, after it finished too; a task admitted later gets a new one', async () => {
+    const root = tmpDir();
+    const { remote, advance } = bareRemote(root);
+    const { ws, count } = recordingWorkspace(root);
+    const admitted = Date.now();
+    const first = await ws.prepare(remote, 'main', 'task-1', undefined, { freshSince: admitted });
+    await ws.cleanup(remote, first);
+    // The remote moves, but task 2 was admitted with task 1: the fetch that served task 1 is recent enough.
+    const old = first.baseSha;
+    const moved = advance('main', 'next.txt');
+    const second = await ws.prepare(remote, 'main', 'task-2', undefined, { freshSince: admitted });
+    expect(second.baseSha).toBe(old);
+    expect(count('fetch')).toBe(1);
+    await ws.cleanup(remote, second);
+    // Admitted now, after that fetch started: it sees the new base.
+    await new Promise((r) => setTimeout(r, 5));
+    const third = await ws.prepare(remote, 'main', 'task-3', undefined, { freshSince: Date.now() });
+    expect(third.baseSha).toBe(moved);
+    expect(count('fetch')).toBe(2);
+    await ws.cleanup(remote, third);
+    await ws.drain();
+  });
+});
+
 describe('Workspace: worktree pool', () => {
   it('reuses a worktree with nothing left of the previous task, at the new base', async () => {
     const root = tmpDir();
