@@ -263,6 +263,7 @@ export class Worker {
       dependencies: t.dependencies,
       labels: t.labels,
       repoKey: t.repo ?? 'default',
+      admittedAt: Date.now(),
     });
     this.deps.events.emit('task.queued', {
       taskId: t.id,
@@ -282,14 +283,16 @@ export class Worker {
       // Each queue has its own slots: take() only looks at queues with one free.
       const item = this.deps.queues.take((d) => this.depState(d));
       if (!item) break;
-      this.track(item.taskId, this.claimAndRun(item.file));
+      // A task whose dependencies held it needs their merged work: a base fetched from now on.
+      const freshSince = item.dependencies.length > 0 ? Date.now() : item.admittedAt;
+      this.track(item.taskId, this.claimAndRun(item.file, freshSince));
     }
     if (this.stopped) this.sla.stop();
     else this.sla.arm();
     this.wake();
   }
 
-  private async claimAndRun(file: string): Promise<void> {
+  private async claimAndRun(file: string, freshSince?: number): Promise<void> {
     let claimed: string | undefined;
     let res: ReadResult;
     try {
@@ -300,7 +303,7 @@ export class Worker {
       return this.reject.unreadable(claimed ?? file, err);
     }
     if (!res.ok) return this.reject.invalid(claimed, res);
-    await this.execute(claimed, res.task);
+    await this.execute(claimed, res.task, false, freshSince);
   }
 
   /** Counts a task as running from the moment it is taken off the queue until it settles. */
@@ -329,14 +332,14 @@ export class Worker {
     this.track(task.id, this.execute(file, task, resumed));
   }
 
-  private async execute(file: string, task: Task, resumed = false): Promise<void> {
+  private async execute(file: string, task: Task, resumed = false, freshSince?: number): Promise<void> {
     const run = this.deps.store.getRun(task.id);
     this.deps.events.emit('task.claimed', {
       taskId: task.id,
       file: path.basename(file),
       attempt: (run?.attempts ?? 0) + 1,
     });
-    const outcome = await this.deps.dispatcher.run(file, task, this.abort.signal, { resumed });
+    const outcome = await this.deps.dispatcher.run(file, task, this.abort.signal, { resumed, freshSince });
     if (outcome.status === 'failed') this.failures++;
   }
 
