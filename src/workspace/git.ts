@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { TpError } from '../errors/index.js';
 import { buildChildEnv } from '../sandbox/index.js';
 import { redact } from '../secrets/index.js';
+import { runGit } from './run-git.js';
 
 /**
  * How one git call authenticates against a remote (a forge's push auth); applied per command
@@ -115,9 +115,9 @@ export function gitEnv(options: Omit<GitOptions, 'cwd'>): Record<string, string>
 }
 
 /**
- * Runs git with a fixed, non-interactive, minimal environment and no hooks. We use execa
- * rather than simple-git: we need per-command environment (auth headers that never reach
- * .git/config or argv) and exact control over timeouts, both of which are plain with execa.
+ * Runs git with a fixed, non-interactive, minimal environment and no hooks. Not simple-git:
+ * we need a per-command environment (auth headers that never reach .git/config or argv) and
+ * exact control over timeouts (see `runGit` for why not execa either).
  */
 export async function git(args: string[], options: GitOptions, log?: GitLog): Promise<string> {
   const res = await gitResult(args, options, log);
@@ -140,41 +140,25 @@ export async function gitResult(args: string[], options: GitOptions, log?: GitLo
   const secrets = [...(options.secrets ?? [])];
   if (options.auth?.header)
     secrets.push(options.auth.header, options.auth.header.replace(/^[^:]+:\s*\S+\s+/, ''));
-  try {
-    const res = await execa('git', [...SAFE_GIT_CONFIG, ...args], {
-      cwd: options.cwd,
-      env,
-      extendEnv: false,
-      stdin: 'ignore',
-      timeout: options.timeoutMs ?? 120_000,
-      stripFinalNewline: true,
-    });
-    log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok: true });
-    return { ok: true, stdout: res.stdout };
-  } catch (err) {
-    log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok: false });
-    const e = err as {
-      stdout?: string;
-      stderr?: string;
-      shortMessage?: string;
-      timedOut?: boolean;
-      exitCode?: number;
-    };
-    const stderr = redact(String(e.stderr ?? ''), secrets).trim();
-    const network =
-      /could not resolve host|connection refused|timed out|unable to access|early eof|reset by peer|502|503|504/i.test(
-        stderr,
-      );
-    const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
-    const what = e.timedOut ? `timed out after ${options.timeoutMs ?? 120_000} ms` : 'failed';
-    const error = new TpError(
-      `git ${sub} ${what}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`,
-      {
-        code: sub === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
-        retryable: Boolean(e.timedOut) || network,
-        details: { args: args.map((a) => redact(a, secrets)), exitCode: e.exitCode },
-      },
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const res = await runGit([...SAFE_GIT_CONFIG, ...args], { cwd: options.cwd, env, timeoutMs });
+  const ok = res.exitCode === 0 && !res.timedOut;
+  log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok });
+  if (ok) return { ok: true, stdout: res.stdout };
+  const stderr = redact(res.spawnError ? res.spawnError.message : res.stderr, secrets).trim();
+  const network =
+    /could not resolve host|connection refused|timed out|unable to access|early eof|reset by peer|502|503|504/i.test(
+      stderr,
     );
-    return { ok: false, stdout: redact(String(e.stdout ?? ''), secrets), stderr, error };
-  }
+  const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
+  const what = res.timedOut ? `timed out after ${timeoutMs} ms` : 'failed';
+  const error = new TpError(
+    `git ${sub} ${what}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`,
+    {
+      code: sub === 'push' ? 'PUSH_FAILED' : 'GIT_FAILED',
+      retryable: res.timedOut || network,
+      details: { args: args.map((a) => redact(a, secrets)), exitCode: res.exitCode ?? undefined },
+    },
+  );
+  return { ok: false, stdout: redact(res.stdout, secrets), stderr, error };
 }
