@@ -1,8 +1,8 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
 import { TpError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
+import { type TaskFolderWatch, watchTaskFolders } from '../intake/folder-watch.js';
 import type { ReadResult, TaskSource } from '../intake/types.js';
 import type { Logger } from '../observability/index.js';
 import { type DependencyState, type QueueSet, type QueueStats, queuedSince } from '../queue/index.js';
@@ -41,7 +41,9 @@ export interface WorkerDeps {
  * queue's concurrency at once, and raises tasks that wait past their SLA. Bad input never stops it.
  */
 export class Worker {
-  private watcher: FSWatcher | undefined;
+  private watcher: TaskFolderWatch | undefined;
+  /** Files the start-up scan looked at: the look after the watch starts skips them. */
+  private scanned = new Set<string>();
   private readonly inspecting = new Map<string, Promise<void>>();
   private readonly recheck = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<void>>();
@@ -89,23 +91,20 @@ export class Worker {
       scan?.closeScan();
     }
     this.holding = false;
+    const scanned = this.scanned;
+    this.scanned = new Set();
     if (opts.watch) {
-      this.watcher = watch(this.deps.source.watchPaths(), {
-        ignoreInitial: true,
-        depth: 1,
-        awaitWriteFinish: false,
-        // A symlink in the task folder is refused, not watched: its target may be anywhere.
-        followSymlinks: false,
-      });
       const onFile = (file: string) => {
         if (this.deps.source.isCandidate(file)) void this.inspect(file);
       };
-      this.watcher.on('add', onFile).on('change', onFile);
-      this.watcher.on('error', (err) => this.deps.logger.error({ err }, 'watcher error'));
-      await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
-      // A file written between the scan above and the watcher being ready (an API request
-      // answered while start-up ran) raised no event: look once more. inspect() is idempotent.
-      for (const file of await this.deps.source.listPending()) void this.inspect(file);
+      this.watcher = watchTaskFolders(this.deps.source.watchPaths(), onFile, (err) =>
+        this.deps.logger.error({ err }, 'watcher error'),
+      );
+      // A file written between the scan's listing and the watch (an API request answered while
+      // start-up ran) raised no event: look once more, at the files the scan did not see (each
+      // look at a seen one cost a read and a listing of every folder, for nothing).
+      for (const file of await this.deps.source.listPending())
+        if (!scanned.has(file)) void this.inspect(file);
     }
     this.schedule();
   }
@@ -215,6 +214,7 @@ export class Worker {
 
   /** Waits until a new file stops changing, parses it, and queues it or fails it. */
   inspect(file: string): Promise<void> {
+    if (this.holding) this.scanned.add(file);
     const existing = this.inspecting.get(file);
     if (existing) return existing;
     const p = this.inspectNow(file)
