@@ -84,7 +84,14 @@ export class Worker {
       for (const file of await this.deps.source.listInProgress()) {
         await this.resume(file).catch((err) => this.reject.unreadable(file, err));
       }
-      await eachLimit(await this.deps.source.listPending(), SCAN_CONCURRENCY, (file) => this.inspect(file));
+      // The scan's task.queued rows are audited in batches: one commit per row was most of
+      // the time of a large backlog, and the next start queues those files again anyway.
+      const audited = this.deps.store.deferAudit?.(['task.queued']);
+      try {
+        await eachLimit(await this.deps.source.listPending(), SCAN_CONCURRENCY, (file) => this.inspect(file));
+      } finally {
+        audited?.();
+      }
       // Dependencies and SLA are judged once over the whole backlog, not once per file.
       await this.refreshDeps();
     } finally {

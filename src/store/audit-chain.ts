@@ -142,6 +142,23 @@ function nextId(db: Database.Database): number {
   return Math.max(Number(seq?.seq ?? 0), Number(max.m ?? 0)) + 1;
 }
 
+/** One row to append: the event as it was emitted (`json` is its payload, serialised then). */
+export interface AuditInput {
+  name: string;
+  taskId: string | undefined;
+  payload: unknown;
+  actor?: string | undefined;
+  /** The payload's JSON text; serialised from `payload` when absent. */
+  json?: string;
+  /** When the event happened (ISO); now when absent. */
+  ts?: string;
+}
+
+const appenders = new WeakMap<
+  Database.Database,
+  Database.Transaction<(rows: readonly AuditInput[]) => void>
+>();
+
 /**
  * Appends one row. The last hash is read inside an IMMEDIATE transaction (the write lock is
  * taken first), so two processes on one database never both chain to the same row.
@@ -153,20 +170,38 @@ export function appendAudit(
   payload: unknown,
   actor?: string,
 ): void {
-  const json = JSON.stringify(payload ?? null);
-  db.transaction(() => {
-    const head = headHash(db);
-    const row: Omit<AuditRecord, 'hash'> = {
-      id: nextId(db),
-      ts: new Date().toISOString(),
-      name,
-      taskId,
-      ...chainFields(db, name, taskId, payload, actor),
-      payload: json,
-      prevHash: head.hash,
-    };
-    insert(db, { ...row, hash: auditRowHash(row) });
-  }).immediate();
+  appendAuditRows(db, [{ name, taskId, payload, actor }]);
+}
+
+/**
+ * Appends `rows` in order, chained one to the next, in one IMMEDIATE transaction: one lock and
+ * one commit for the lot (most of the cost of a row is the commit).
+ */
+export function appendAuditRows(db: Database.Database, rows: readonly AuditInput[]): void {
+  if (rows.length === 0) return;
+  let tx = appenders.get(db);
+  if (!tx) {
+    tx = db.transaction((batch: readonly AuditInput[]) => {
+      let prevHash = headHash(db).hash;
+      let id = nextId(db);
+      for (const r of batch) {
+        const row: Omit<AuditRecord, 'hash'> = {
+          id: id++,
+          ts: r.ts ?? new Date().toISOString(),
+          name: r.name,
+          taskId: r.taskId,
+          ...chainFields(db, r.name, r.taskId, r.payload, r.actor),
+          payload: r.json ?? JSON.stringify(r.payload ?? null),
+          prevHash,
+        };
+        const hash = auditRowHash(row);
+        insert(db, { ...row, hash });
+        prevHash = hash;
+      }
+    });
+    appenders.set(db, tx);
+  }
+  tx.immediate(rows);
 }
 
 function insert(db: Database.Database, r: AuditRecord): void {
@@ -260,7 +295,12 @@ export function listAudit(db: Database.Database, opts: AuditListOptions = {}): A
     where.push('task_id = ?');
     args.push(opts.taskId);
   }
-  const limit = opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
+  // The limit is a parameter, not SQL text: one cached statement serves every limit.
+  let limit = '';
+  if (opts.limit !== undefined) {
+    limit = ' LIMIT ?';
+    args.push(Math.max(0, Math.floor(opts.limit)));
+  }
   const sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${limit}`;
   return (statement(db, sql).all(...args) as Row[]).map(toRecord);
 }

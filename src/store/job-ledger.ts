@@ -31,9 +31,10 @@ export interface JobLedger {
 
 export function applyJobOps(db: Database.Database, jobId: string, replay: () => void): boolean {
   const tx = db.transaction((): boolean => {
-    const res = db
-      .prepare('INSERT OR IGNORE INTO applied_jobs (job_id, applied_at) VALUES (?, ?)')
-      .run(jobId, new Date().toISOString());
+    const res = statement(db, 'INSERT OR IGNORE INTO applied_jobs (job_id, applied_at) VALUES (?, ?)').run(
+      jobId,
+      new Date().toISOString(),
+    );
     if (res.changes !== 1) return false;
     replay();
     return true;
@@ -55,9 +56,9 @@ export function recordDispatch(db: Database.Database, job: DispatchedJob): void 
 }
 
 export function dispatchedJob(db: Database.Database, taskId: string): DispatchedJob | undefined {
-  const r = db
-    .prepare('SELECT task_id, job_id, queue, data FROM dispatched_jobs WHERE task_id = ?')
-    .get(taskId) as { task_id: string; job_id: string; queue: string; data: string } | undefined;
+  const r = statement(db, 'SELECT task_id, job_id, queue, data FROM dispatched_jobs WHERE task_id = ?').get(
+    taskId,
+  ) as { task_id: string; job_id: string; queue: string; data: string } | undefined;
   return r && { taskId: r.task_id, jobId: r.job_id, queue: r.queue, data: r.data };
 }
 

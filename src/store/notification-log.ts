@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { statement } from './statements.js';
 
 /*
  * The notification deliveries table (migration 4): every message a channel was sent, with its
@@ -52,12 +53,11 @@ const toRecord = (r: Row): NotificationRecord => ({
 /** Records a new delivery as `pending`; returns its id. */
 export function addNotification(db: Database.Database, n: NewNotification): number {
   const now = new Date().toISOString();
-  const info = db
-    .prepare(
-      `INSERT INTO notification_deliveries (channel, event, subject, payload, status, attempts, created_at, updated_at)
+  const info = statement(
+    db,
+    `INSERT INTO notification_deliveries (channel, event, subject, payload, status, attempts, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
-    )
-    .run(n.channel, n.event, n.subject, n.payload, now, now);
+  ).run(n.channel, n.event, n.subject, n.payload, now, now);
   return Number(info.lastInsertRowid);
 }
 
@@ -66,7 +66,7 @@ export function updateNotification(db: Database.Database, id: number, u: Notific
   if (u.status !== undefined) sets.push('status = @status');
   if (u.attempts !== undefined) sets.push('attempts = @attempts');
   if (u.lastError !== undefined) sets.push('last_error = @lastError');
-  db.prepare(`UPDATE notification_deliveries SET ${sets.join(', ')} WHERE id = @id`).run({
+  statement(db, `UPDATE notification_deliveries SET ${sets.join(', ')} WHERE id = @id`).run({
     id,
     now: new Date().toISOString(),
     status: u.status ?? null,
@@ -83,10 +83,11 @@ export function listNotifications(
   const limit = options.limit ?? 100;
   const rows = (
     options.status
-      ? db
-          .prepare('SELECT * FROM notification_deliveries WHERE status = ? ORDER BY id DESC LIMIT ?')
-          .all(options.status, limit)
-      : db.prepare('SELECT * FROM notification_deliveries ORDER BY id DESC LIMIT ?').all(limit)
+      ? statement(db, 'SELECT * FROM notification_deliveries WHERE status = ? ORDER BY id DESC LIMIT ?').all(
+          options.status,
+          limit,
+        )
+      : statement(db, 'SELECT * FROM notification_deliveries ORDER BY id DESC LIMIT ?').all(limit)
   ) as Row[];
   return rows.map(toRecord);
 }
@@ -94,9 +95,10 @@ export function listNotifications(
 /** How many deliveries are in each status (all three keys present). */
 export function notificationCounts(db: Database.Database): Record<NotificationStatus, number> {
   const out: Record<NotificationStatus, number> = { pending: 0, sent: 0, failed: 0 };
-  const rows = db
-    .prepare('SELECT status, COUNT(*) AS n FROM notification_deliveries GROUP BY status')
-    .all() as Row[];
+  const rows = statement(
+    db,
+    'SELECT status, COUNT(*) AS n FROM notification_deliveries GROUP BY status',
+  ).all() as Row[];
   for (const r of rows) if (String(r.status) in out) out[r.status as NotificationStatus] = Number(r.n);
   return out;
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { statement } from './statements.js';
 import type { ModelOutcomeRecord, ModelOutcomeStats, ReviewCommentRecord } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -13,7 +14,8 @@ export function addReviewComments(
   prNumber: number,
   comments: readonly ReviewCommentRecord[],
 ): void {
-  const insert = db.prepare(
+  const insert = statement(
+    db,
     'INSERT INTO review_comments (pr_number, path, line, body, created_at) VALUES (?, ?, ?, ?, ?)',
   );
   const now = new Date().toISOString();
@@ -23,9 +25,10 @@ export function addReviewComments(
 }
 
 export function listReviewComments(db: Database.Database, prNumber: number): ReviewCommentRecord[] {
-  const rows = db
-    .prepare('SELECT path, line, body FROM review_comments WHERE pr_number = ? ORDER BY id')
-    .all(prNumber) as Row[];
+  const rows = statement(
+    db,
+    'SELECT path, line, body FROM review_comments WHERE pr_number = ? ORDER BY id',
+  ).all(prNumber) as Row[];
   return rows.map((r) => ({
     path: String(r.path),
     line: (r.line as number | null) ?? undefined,
@@ -34,12 +37,12 @@ export function listReviewComments(db: Database.Database, prNumber: number): Rev
 }
 
 export function cacheGet(db: Database.Database, key: string, now = Date.now()): string | undefined {
-  const row = db.prepare('SELECT value, expires_at FROM model_cache WHERE key = ?').get(key) as
+  const row = statement(db, 'SELECT value, expires_at FROM model_cache WHERE key = ?').get(key) as
     | Row
     | undefined;
   if (!row) return undefined;
   if (Number(row.expires_at) <= now) {
-    db.prepare('DELETE FROM model_cache WHERE key = ?').run(key);
+    statement(db, 'DELETE FROM model_cache WHERE key = ?').run(key);
     return undefined;
   }
   return String(row.value);
@@ -53,11 +56,13 @@ export function cachePut(
 ): void {
   const now = options.now ?? Date.now();
   db.transaction(() => {
-    db.prepare(
+    statement(
+      db,
       'INSERT OR REPLACE INTO model_cache (key, value, created_at, expires_at) VALUES (?, ?, ?, ?)',
     ).run(key, value, now, now + options.ttlMs);
-    db.prepare('DELETE FROM model_cache WHERE expires_at <= ?').run(now);
-    db.prepare(
+    statement(db, 'DELETE FROM model_cache WHERE expires_at <= ?').run(now);
+    statement(
+      db,
       `DELETE FROM model_cache WHERE key IN (
          SELECT key FROM model_cache ORDER BY created_at DESC LIMIT -1 OFFSET ?)`,
     ).run(options.maxEntries);
@@ -65,7 +70,8 @@ export function cachePut(
 }
 
 export function recordModelOutcome(db: Database.Database, o: ModelOutcomeRecord): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO model_outcomes (task_id, model, kind, ok, duration_ms, tokens, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -80,11 +86,10 @@ export function recordModelOutcome(db: Database.Database, o: ModelOutcomeRecord)
 }
 
 export function modelOutcomeStats(db: Database.Database, sinceMs: number): ModelOutcomeStats[] {
-  const rows = db
-    .prepare(
-      'SELECT model, kind, ok, duration_ms FROM model_outcomes WHERE recorded_at >= ? ORDER BY model, kind, duration_ms',
-    )
-    .all(sinceMs) as Row[];
+  const rows = statement(
+    db,
+    'SELECT model, kind, ok, duration_ms FROM model_outcomes WHERE recorded_at >= ? ORDER BY model, kind, duration_ms',
+  ).all(sinceMs) as Row[];
   const byKey = new Map<string, ModelOutcomeStats>();
   for (const r of rows) {
     const model = String(r.model);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { AuditBuffer } from './audit-buffer.js';
 import * as auditChain from './audit-chain.js';
 import type { DispatchedJob, JobLedger } from './job-ledger.js';
 import * as jobLedger from './job-ledger.js';
@@ -65,6 +66,7 @@ const toPr = (r: Row): PullRequestRecord => ({
  */
 export class SqliteStore implements Store, JobLedger {
   private readonly db: Database.Database;
+  private readonly auditRows: AuditBuffer;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -86,6 +88,7 @@ export class SqliteStore implements Store, JobLedger {
       // one migration per transaction, until the schema is current
     }
     auditChain.prepareAuditChain(this.db);
+    this.auditRows = new AuditBuffer(this.db);
   }
 
   getRun(taskId: string): RunRecord | undefined {
@@ -98,16 +101,16 @@ export class SqliteStore implements Store, JobLedger {
     // repository. A run without a URL (none recorded) cannot be told apart, so it still matches.
     const r = (
       repository
-        ? this.db
-            .prepare(
-              `SELECT * FROM runs WHERE pr_number = ?
+        ? statement(
+            this.db,
+            `SELECT * FROM runs WHERE pr_number = ?
                  AND (pr_url IS NULL OR lower(pr_url) LIKE '%/' || lower(?) || '/%')
                ORDER BY pr_url IS NULL, updated_at DESC, rowid DESC LIMIT 1`,
-            )
-            .get(prNumber, repository)
-        : this.db
-            .prepare('SELECT * FROM runs WHERE pr_number = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
-            .get(prNumber)
+          ).get(prNumber, repository)
+        : statement(
+            this.db,
+            'SELECT * FROM runs WHERE pr_number = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1',
+          ).get(prNumber)
     ) as Row | undefined;
     return r ? toRun(r) : undefined;
   }
@@ -123,53 +126,51 @@ export class SqliteStore implements Store, JobLedger {
     const now = new Date().toISOString();
     const prev = this.getRun(run.taskId);
     const merged = { ...prev, ...run };
-    this.db
-      .prepare(
-        `INSERT INTO runs (task_id, file, format, state, stage, branch, commit_sha, pr_number, pr_url, model_used,
+    statement(
+      this.db,
+      `INSERT INTO runs (task_id, file, format, state, stage, branch, commit_sha, pr_number, pr_url, model_used,
            attempts, retry_count, error, created_at, updated_at)
          VALUES (@taskId, @file, @format, @state, @stage, @branch, @commitSha, @prNumber, @prUrl, @modelUsed,
            @attempts, @retryCount, @error, @now, @now)
          ON CONFLICT(task_id) DO UPDATE SET file=@file, format=@format, state=@state, stage=@stage, branch=@branch,
            commit_sha=@commitSha, pr_number=@prNumber, pr_url=@prUrl, model_used=@modelUsed, attempts=@attempts,
            retry_count=@retryCount, error=@error, updated_at=@now`,
-      )
-      .run({
-        taskId: merged.taskId,
-        file: merged.file ?? '',
-        format: merged.format ?? 'folders',
-        state: merged.state ?? 'queued',
-        stage: merged.stage ?? null,
-        branch: merged.branch ?? null,
-        commitSha: merged.commitSha ?? null,
-        prNumber: merged.prNumber ?? null,
-        prUrl: merged.prUrl ?? null,
-        modelUsed: merged.modelUsed ?? null,
-        attempts: merged.attempts ?? 0,
-        retryCount: merged.retryCount ?? 0,
-        error: merged.error ?? null,
-        now,
-      });
+    ).run({
+      taskId: merged.taskId,
+      file: merged.file ?? '',
+      format: merged.format ?? 'folders',
+      state: merged.state ?? 'queued',
+      stage: merged.stage ?? null,
+      branch: merged.branch ?? null,
+      commitSha: merged.commitSha ?? null,
+      prNumber: merged.prNumber ?? null,
+      prUrl: merged.prUrl ?? null,
+      modelUsed: merged.modelUsed ?? null,
+      attempts: merged.attempts ?? 0,
+      retryCount: merged.retryCount ?? 0,
+      error: merged.error ?? null,
+      now,
+    });
     return this.getRun(run.taskId)!;
   }
 
   addAttempt(a: AttemptRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO attempts (task_id, attempt_number, model, host, started_at, duration_ms, code, error, error_type, output_tail)
+    statement(
+      this.db,
+      `INSERT INTO attempts (task_id, attempt_number, model, host, started_at, duration_ms, code, error, error_type, output_tail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        a.taskId,
-        a.attemptNumber,
-        a.model,
-        a.host ?? null,
-        a.startedAt,
-        a.durationMs ?? null,
-        a.code ?? null,
-        a.error ?? null,
-        a.errorType ?? null,
-        a.outputTail ?? null,
-      );
+    ).run(
+      a.taskId,
+      a.attemptNumber,
+      a.model,
+      a.host ?? null,
+      a.startedAt,
+      a.durationMs ?? null,
+      a.code ?? null,
+      a.error ?? null,
+      a.errorType ?? null,
+      a.outputTail ?? null,
+    );
   }
 
   listAttempts(taskId: string): AttemptRecord[] {
@@ -193,21 +194,20 @@ export class SqliteStore implements Store, JobLedger {
   createPullRequest(
     pr: Omit<PullRequestRecord, 'number' | 'createdAt' | 'state' | 'mergedAt'>,
   ): PullRequestRecord {
-    const info = this.db
-      .prepare(
-        `INSERT INTO pull_requests (repo, head, base, title, body, labels, state, task_id, created_at)
+    const info = statement(
+      this.db,
+      `INSERT INTO pull_requests (repo, head, base, title, body, labels, state, task_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
-      )
-      .run(
-        pr.repo,
-        pr.head,
-        pr.base,
-        pr.title,
-        pr.body,
-        JSON.stringify(pr.labels),
-        pr.taskId ?? null,
-        new Date().toISOString(),
-      );
+    ).run(
+      pr.repo,
+      pr.head,
+      pr.base,
+      pr.title,
+      pr.body,
+      JSON.stringify(pr.labels),
+      pr.taskId ?? null,
+      new Date().toISOString(),
+    );
     return this.getPullRequest(Number(info.lastInsertRowid))!;
   }
 
@@ -217,11 +217,10 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   findOpenPullRequest(repo: string, head: string): PullRequestRecord | undefined {
-    const r = this.db
-      .prepare(
-        "SELECT * FROM pull_requests WHERE repo = ? AND head = ? AND state = 'open' ORDER BY number DESC",
-      )
-      .get(repo, head) as Row | undefined;
+    const r = statement(
+      this.db,
+      "SELECT * FROM pull_requests WHERE repo = ? AND head = ? AND state = 'open' ORDER BY number DESC",
+    ).get(repo, head) as Row | undefined;
     return r ? toPr(r) : undefined;
   }
 
@@ -230,29 +229,34 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   setPullRequestState(num: number, state: PullRequestRecord['state']): void {
-    this.db
-      .prepare('UPDATE pull_requests SET state = ?, merged_at = ? WHERE number = ?')
-      .run(state, state === 'merged' ? new Date().toISOString() : null, num);
+    statement(this.db, 'UPDATE pull_requests SET state = ?, merged_at = ? WHERE number = ?').run(
+      state,
+      state === 'merged' ? new Date().toISOString() : null,
+      num,
+    );
   }
 
   addComment(prNumber: number, body: string): void {
-    this.db
-      .prepare('INSERT INTO pr_comments (pr_number, body, created_at) VALUES (?, ?, ?)')
-      .run(prNumber, body, new Date().toISOString());
+    statement(this.db, 'INSERT INTO pr_comments (pr_number, body, created_at) VALUES (?, ?, ?)').run(
+      prNumber,
+      body,
+      new Date().toISOString(),
+    );
   }
 
   listComments(prNumber: number): string[] {
-    const rows = this.db
-      .prepare('SELECT body FROM pr_comments WHERE pr_number = ? ORDER BY id')
-      .all(prNumber) as Row[];
+    const rows = statement(this.db, 'SELECT body FROM pr_comments WHERE pr_number = ? ORDER BY id').all(
+      prNumber,
+    ) as Row[];
     return rows.map((r) => String(r.body));
   }
 
   /** Records a webhook delivery id; false when it was seen before (a replay). */
   markDelivery(id: string): boolean {
-    const res = this.db
-      .prepare('INSERT OR IGNORE INTO deliveries (id, received_at) VALUES (?, ?)')
-      .run(id, new Date().toISOString());
+    const res = statement(this.db, 'INSERT OR IGNORE INTO deliveries (id, received_at) VALUES (?, ?)').run(
+      id,
+      new Date().toISOString(),
+    );
     return res.changes === 1;
   }
 
@@ -261,21 +265,28 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   markNotice(key: string): boolean {
-    const res = this.db
-      .prepare('INSERT OR IGNORE INTO notices (key, created_at) VALUES (?, ?)')
-      .run(key, new Date().toISOString());
+    const res = statement(this.db, 'INSERT OR IGNORE INTO notices (key, created_at) VALUES (?, ?)').run(
+      key,
+      new Date().toISOString(),
+    );
     return res.changes === 1;
   }
 
   audit(name: string, taskId: string | undefined, payload: unknown, actor?: string): void {
-    auditChain.appendAudit(this.db, name, taskId, payload, actor);
+    this.auditRows.add(name, taskId, payload, actor);
+  }
+
+  deferAudit(names: readonly string[]): () => void {
+    return this.auditRows.defer(names);
   }
 
   listAudit(opts: auditChain.AuditListOptions): auditChain.AuditRecord[] {
+    this.auditRows.flush();
     return auditChain.listAudit(this.db, opts);
   }
 
   verifyAudit(): auditChain.AuditVerifyResult {
+    this.auditRows.flush();
     return auditChain.verifyAudit(this.db);
   }
 
@@ -312,10 +323,12 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   auditEvents(names: readonly string[], sinceIso: string, untilIso?: string): statsQueries.AuditEventRow[] {
+    this.auditRows.flush();
     return statsQueries.auditEvents(this.db, names, sinceIso, untilIso);
   }
 
   reviewTotals(sinceIso: string): statsQueries.ReviewTotals {
+    this.auditRows.flush();
     return statsQueries.reviewTotals(this.db, sinceIso);
   }
 
@@ -356,6 +369,10 @@ export class SqliteStore implements Store, JobLedger {
   }
 
   close(): void {
-    this.db.close();
+    try {
+      this.auditRows.flush();
+    } finally {
+      this.db.close();
+    }
   }
 }

@@ -1,5 +1,8 @@
 import type Database from 'better-sqlite3';
 
+/** SQL built from options (IN lists, optional filters) has a few forms; this only bounds a surprise. */
+const MAX_PER_DB = 256;
+
 const caches = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 /**
@@ -15,6 +18,7 @@ export function statement(db: Database.Database, sql: string): Database.Statemen
   let st = cache.get(sql);
   if (!st) {
     st = db.prepare(sql);
+    if (cache.size >= MAX_PER_DB) cache.clear();
     cache.set(sql, st);
   }
   return st;

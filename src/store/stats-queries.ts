@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { statement } from './statements.js';
 
 type Row = Record<string, unknown>;
 
@@ -38,19 +39,17 @@ export interface ReviewTotals {
 }
 
 export function attemptStats(db: Database.Database, sinceIso: string): AttemptWindowStats[] {
-  const counts = db
-    .prepare(
-      `SELECT model, COUNT(*) AS attempts,
+  const counts = statement(
+    db,
+    `SELECT model, COUNT(*) AS attempts,
               SUM(CASE WHEN code IS NULL THEN 1 ELSE 0 END) AS successes
          FROM attempts WHERE started_at >= ? GROUP BY model ORDER BY model`,
-    )
-    .all(sinceIso) as Row[];
-  const durations = db
-    .prepare(
-      `SELECT model, duration_ms FROM attempts
+  ).all(sinceIso) as Row[];
+  const durations = statement(
+    db,
+    `SELECT model, duration_ms FROM attempts
         WHERE started_at >= ? AND duration_ms IS NOT NULL ORDER BY model, duration_ms`,
-    )
-    .all(sinceIso) as Row[];
+  ).all(sinceIso) as Row[];
   const byModel = new Map<string, number[]>();
   for (const r of durations) {
     const list = byModel.get(String(r.model)) ?? [];
@@ -79,15 +78,14 @@ export function modelTokens(
   db: Database.Database,
   sinceMs: number,
 ): Array<{ model: string; tokens: number }> {
-  const rows = db
-    .prepare(
-      `SELECT model, SUM(tokens) AS tokens FROM (
+  const rows = statement(
+    db,
+    `SELECT model, SUM(tokens) AS tokens FROM (
          SELECT task_id, model, MAX(tokens) AS tokens FROM model_outcomes
           WHERE recorded_at >= ? AND tokens IS NOT NULL
           GROUP BY task_id, model, ok, duration_ms, tokens)
         GROUP BY model ORDER BY model`,
-    )
-    .all(sinceMs) as Row[];
+  ).all(sinceMs) as Row[];
   return rows.map((r) => ({ model: String(r.model), tokens: Number(r.tokens) }));
 }
 
@@ -100,12 +98,11 @@ export function auditEvents(
 ): AuditEventRow[] {
   if (names.length === 0) return [];
   const marks = names.map(() => '?').join(', ');
-  const rows = db
-    .prepare(
-      `SELECT id, ts, name, task_id, payload FROM audit
+  const rows = statement(
+    db,
+    `SELECT id, ts, name, task_id, payload FROM audit
         WHERE name IN (${marks}) AND ts >= ? AND ts < ? ORDER BY id`,
-    )
-    .all(...names, sinceIso, untilIso ?? '9999') as Row[];
+  ).all(...names, sinceIso, untilIso ?? '9999') as Row[];
   return rows.map((r) => ({
     id: Number(r.id),
     ts: String(r.ts),
@@ -117,17 +114,16 @@ export function auditEvents(
 
 /** The review.completed audit rows since `sinceIso`, summed in SQL. */
 export function reviewTotals(db: Database.Database, sinceIso: string): ReviewTotals {
-  const r = db
-    .prepare(
-      `SELECT COUNT(*) AS reviews,
+  const r = statement(
+    db,
+    `SELECT COUNT(*) AS reviews,
               SUM(CASE WHEN json_extract(payload, '$.status') = 'unavailable' THEN 1 ELSE 0 END) AS unavailable,
               SUM(COALESCE(json_extract(payload, '$.findings.critical'), 0)) AS critical,
               SUM(COALESCE(json_extract(payload, '$.findings.major'), 0)) AS major,
               SUM(COALESCE(json_extract(payload, '$.findings.minor'), 0)) AS minor,
               SUM(COALESCE(json_extract(payload, '$.findings.info'), 0)) AS info
          FROM audit WHERE name = 'review.completed' AND ts >= ? AND json_valid(payload)`,
-    )
-    .get(sinceIso) as Row;
+  ).get(sinceIso) as Row;
   const n = (v: unknown) => Number(v ?? 0);
   return {
     reviews: n(r.reviews),

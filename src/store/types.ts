@@ -126,6 +126,14 @@ export interface Store {
    * default the payload's `actor`, else `ticket-processor`.
    */
   audit(name: string, taskId: string | undefined, payload: unknown, actor?: string): void;
+  /**
+   * Lets audit rows of `names` wait in memory and be written in batches (one transaction per
+   * batch, chain order unchanged) until the returned function is called. For bulk intake
+   * only: a crash loses the rows still waiting, so only events the next start emits again
+   * (`task.queued` of the start-up scan) may be named. Optional: a store without it writes
+   * every row at once.
+   */
+  deferAudit?(names: readonly string[]): () => void;
   /** Audit rows with their hashes, oldest first. */
   listAudit(opts: AuditListOptions): AuditRecord[];
   /** Walks the audit hash chain and names the first row that does not hold. */
