@@ -1,4 +1,5 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { parseSimpleFrontmatter } from './frontmatter-fast.js';
 import type { TaskProblem } from './types.js';
 
 /** Where the pieces of a `---`-fenced Markdown file are. Lines are 1-based file lines. */
@@ -84,6 +85,9 @@ export function parseFrontmatterYaml(
   yaml: string,
   yamlStartLine: number,
 ): { ok: true; value: ParsedFrontmatter } | { ok: false; problems: TaskProblem[] } {
+  // Plain `key: value` frontmatter (most task files) skips the YAML document parse.
+  const simple = parseSimpleFrontmatter(yaml, yamlStartLine);
+  if (simple) return { ok: true, value: simple };
   const lineCounter = new LineCounter();
   const doc = parseDocument(quoteAtScalars(yaml), { lineCounter, prettyErrors: false, uniqueKeys: true });
   const fileLine = (offset: number) => lineCounter.linePos(offset).line + yamlStartLine - 1;
