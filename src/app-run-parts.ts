@@ -45,32 +45,37 @@ export interface RunPartsInput {
   runner?: AttemptRunner | undefined;
 }
 
-/** The parts that run stages: where a task is worked on, by which agent, through which hosts. */
-export interface RunParts {
+/**
+ * The parts every composition root needs, a coordinator that runs no stage itself included:
+ * the confinement (checked at start), the target repository and the forge (settling opens PRs).
+ */
+export interface BaseParts {
   sandbox: ProcessSandbox;
   promptDir: string;
   /** Default target repository (undefined = a fresh repository per task). */
   target: string | undefined;
-  workspace: Workspace;
   forge: Forge;
+  /** Cache of deterministic model calls (`performance.cache`). */
+  responseCache: ResponseCache;
+}
+
+/** The parts that run stages: where a task is worked on, by which agent, through which hosts. */
+export interface RunParts extends BaseParts {
+  workspace: Workspace;
   targetFor(task: Task): Promise<TaskTarget>;
   agent: Agent;
   /** Ollama hosts, breakers and health (undefined for command agents without code review). */
   router: ModelRouter | undefined;
   warmUp: ModelWarmUp | undefined;
-  responseCache: ResponseCache;
   runner: AttemptRunner;
   selector: ModelSelector;
   reviewer: CodeReviewer | undefined;
 }
 
-/**
- * Builds the run parts from the configuration: shared by the composition root of `start`
- * (`createApp`) and of `ticket-processor worker`, so both run stages with the same parts.
- */
-export async function createRunParts(loaded: LoadedConfig, input: RunPartsInput): Promise<RunParts> {
+/** The base parts (see `BaseParts`); `createRunParts` builds them too when not given. */
+export async function createBaseParts(loaded: LoadedConfig, input: RunPartsInput): Promise<BaseParts> {
   const { config, baseDir, env } = loaded;
-  const { store, events, logs, secrets, folders } = input;
+  const { store, events, logs, folders } = input;
   const promptDir = path.join(input.reposDir ?? folders.repos, 'prompts');
   // Confinement of agents, run_command and verify commands. Throws CONFIG_INVALID when
   // sandbox.mode is "bwrap" and bubblewrap cannot run; warns when none is in force.
@@ -80,14 +85,36 @@ export async function createRunParts(loaded: LoadedConfig, input: RunPartsInput)
   const target = config.repository.perTaskRepo
     ? undefined
     : (configured ?? (await gitTopLevel(baseDir, env)));
-  const author = { name: config.git.userName, email: config.git.userEmail };
   const forge = createForge({
     config,
     secrets: loaded.secrets,
     store,
     remote: target ?? folders.repos,
-    author,
+    author: authorOf(config),
   });
+  const responseCache = createResponseCache({ store, events, ...config.performance.cache });
+  return { sandbox, promptDir, target, forge, responseCache };
+}
+
+function authorOf(config: LoadedConfig['config']): { name: string; email: string } {
+  return { name: config.git.userName, email: config.git.userEmail };
+}
+
+/**
+ * Builds the run parts from the configuration: shared by the composition root of `start`
+ * (`createApp`) and of `ticket-processor worker`, so both run stages with the same parts.
+ * A bullmq coordinator builds them only for its first follow-up run, on the `base` it started with.
+ */
+export async function createRunParts(
+  loaded: LoadedConfig,
+  input: RunPartsInput,
+  base?: BaseParts,
+): Promise<RunParts> {
+  const { config, baseDir, env } = loaded;
+  const { events, logs, secrets, folders } = input;
+  const { sandbox, promptDir, target, forge, responseCache } = base ?? (await createBaseParts(loaded, input));
+  const configured = config.repository.url ? remoteFromConfig(config.repository.url, baseDir) : undefined;
+  const author = authorOf(config);
   const gitLog = logs.get('git');
   const workspace = new Workspace({
     reposDir: input.reposDir ?? folders.repos,
@@ -172,13 +199,12 @@ export async function createRunParts(loaded: LoadedConfig, input: RunPartsInput)
       onError: (err) => warmLog.warn({ err }, 'model warm-up failed'),
     });
   }
-  const responseCache = createResponseCache({ store, events, ...config.performance.cache });
   const runner =
     input.runner ??
     (input.agent || commandOnly ? undefined : router) ??
     new SimpleAttemptRunner({ host: config.ollama.host, retry, onAttemptFailed });
   // Without a router (command agents) `speed` and `auto` have no host health and order by timings only.
-  const selector = new DefaultModelSelector({ config, store, hosts: router });
+  const selector = new DefaultModelSelector({ config, store: input.store, hosts: router });
   const reviewer =
     config.codeReview.enabled && router
       ? new CodeReviewer({

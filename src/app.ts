@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Agent } from './agents/index.js';
-import { createRunParts } from './app-run-parts.js';
+import { createBaseParts, createRunParts, type RunParts, type RunPartsInput } from './app-run-parts.js';
 import type { LoadedConfig } from './config/index.js';
 import { resolveFolders, secretValues } from './config/index.js';
 import { EventBus } from './events/index.js';
@@ -10,10 +10,12 @@ import type { Forge } from './forges/types.js';
 import { createTaskSource } from './intake/source-from-config.js';
 import type { TaskSource, TaskState } from './intake/types.js';
 import type { ModelRouter, ModelWarmUp, ResponseCache } from './models/index.js';
+import { DefaultModelSelector } from './models/selection/index.js';
 import { failureHintsFrom, Notifier, resolveChannels } from './notifications/index.js';
 import { attachEventLog } from './observability/event-log.js';
 import { createMetrics, LogHub, logDirectory } from './observability/index.js';
 import type { CompletionDeps } from './pipeline/completion.js';
+import type { Dispatcher } from './pipeline/dispatch.js';
 import { FollowUps } from './pipeline/follow-up.js';
 import { TaskProcessor } from './pipeline/processor.js';
 import type { RecoveryDeps } from './pipeline/recovery.js';
@@ -112,7 +114,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
   const source = await createTaskSource({ config, baseDir, folders, store });
   await mkdir(folders.repos, { recursive: true });
 
-  const parts = await createRunParts(loaded, {
+  const input: RunPartsInput = {
     store,
     events,
     logs,
@@ -121,48 +123,59 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     source,
     agent: options.agent,
     runner: options.runner,
-  }).catch((err: unknown) => {
+  };
+  const bullmq = config.queue.backend === 'bullmq';
+  const base = await createBaseParts(loaded, input).catch((err: unknown) => {
     store.close();
     throw err;
   });
-  const { sandbox, promptDir, target, workspace, forge, targetFor, agent, router, warmUp } = parts;
-  const { responseCache, runner, selector, reviewer } = parts;
+  const { sandbox, target, forge, responseCache } = base;
+  // A bullmq coordinator runs no stage: workers do. Its agent, router (host probes, model
+  // clients), warm-up, reviewer and workspace are built on its first follow-up run, if any.
+  let parts: RunParts | undefined = bullmq
+    ? undefined
+    : await createRunParts(loaded, input, base).catch((err: unknown) => {
+        store.close();
+        throw err;
+      });
   const completion: CompletionDeps = { source, store, events, secrets };
-  const deps: PipelineDeps = {
+  const logger = logs.get('processor');
+  const pipelineDeps = (p: RunParts): PipelineDeps => ({
     config,
     ...completion,
-    workspace,
+    workspace: p.workspace,
     forge,
-    agent,
-    runner,
-    logger: logs.get('processor'),
-    targetFor,
-    promptDir,
+    agent: p.agent,
+    runner: p.runner,
+    logger,
+    targetFor: p.targetFor,
+    promptDir: p.promptDir,
     sandbox,
     env,
-    selector,
-    reviewer,
-  };
-  const processor = new TaskProcessor(deps);
-  const bull =
-    config.queue.backend === 'bullmq'
-      ? createCoordinatorBackend(loaded, {
-          store,
-          source,
-          events,
-          secrets,
-          selector,
-          logger: logs.get('processor'),
-          settle: processor.settleDeps(),
-        })
-      : undefined;
+    selector: p.selector,
+    reviewer: p.reviewer,
+  });
+  const bull = bullmq
+    ? createCoordinatorBackend(loaded, {
+        store,
+        source,
+        events,
+        secrets,
+        // Without a router it orders `speed` and `auto` by timings only, as for command agents.
+        selector: new DefaultModelSelector({ config, store, hosts: undefined }),
+        logger,
+        settle: { ...completion, forge, logger, autoMerge: config.webhook.autoMergePR },
+      })
+    : undefined;
+  // Not bullmq: the run parts were built above, and tasks run in this process.
+  const dispatcher: Dispatcher = bull?.dispatcher ?? new TaskProcessor(pipelineDeps(parts as RunParts));
   const shutdown = new AbortController();
   const worker = new Worker(
     {
       source,
       store,
       queues: QueueSet.fromConfig(config.processing, admissionFor(config)),
-      dispatcher: bull?.dispatcher ?? processor,
+      dispatcher,
       events,
       logger: logs.get('watcher'),
     },
@@ -172,13 +185,27 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       secrets,
     },
   );
-  const followUps = new FollowUps(deps, shutdown.signal);
+  let followUps: Promise<FollowUps> | undefined;
+  const followUpRunner = (): Promise<FollowUps> => {
+    if (!followUps) {
+      const building = (async () => {
+        parts ??= await createRunParts(loaded, input, base);
+        return new FollowUps(pipelineDeps(parts), shutdown.signal);
+      })();
+      // A failed build (bwrap gone, a bad agent setting) is tried again on the next comment.
+      building.catch(() => {
+        if (followUps === building) followUps = undefined;
+      });
+      followUps = building;
+    }
+    return followUps;
+  };
   const stats = createStats({
     store,
     events,
     source,
     worker,
-    router,
+    router: parts?.router,
     version: packageVersion(),
     startedAt,
     trendDays: config.monitoring.trendDays,
@@ -196,7 +223,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       events,
       store,
       secrets,
-      logger: logs.get('processor'),
+      logger,
       failureHints: failureHintsFrom(source),
     });
   return {
@@ -210,8 +237,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     folders,
     target,
     secrets,
-    router,
-    warmUp,
+    router: parts?.router,
+    warmUp: parts?.warmUp,
     responseCache,
     sandbox,
     completion,
@@ -220,20 +247,22 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     stats,
     notifier,
     coordinator: bull?.coordinator,
-    startFollowUp: (...args) => followUps.start(...args),
-    followUpsIdle: () => followUps.idle(),
+    startFollowUp: async (...args) => (await followUpRunner()).start(...args),
+    followUpsIdle: async () => {
+      await (await followUps?.catch(() => undefined))?.idle();
+    },
     async close() {
       shutdown.abort();
-      await followUps.idle();
+      await (await followUps?.catch(() => undefined))?.idle();
       await worker.stop();
       await bull?.coordinator.stop();
-      await warmUp?.stop();
-      await router?.stop();
+      await parts?.warmUp?.stop();
+      await parts?.router?.stop();
       // After the worker (its last events are sent), before the store (deliveries record there).
       await notifier?.close();
       await stats.close();
       // Background cleans of pooled worktrees log their git calls: let them end first.
-      await workspace.drain();
+      await parts?.workspace.drain();
       store.close();
       await logs.close();
     },
