@@ -135,11 +135,21 @@ function headHash(db: Database.Database): { id: number; hash: string } {
   return r ? { id: Number(r.id), hash: String(r.hash) } : { id: 0, hash: AUDIT_GENESIS };
 }
 
-/** The id AUTOINCREMENT would give the next row (never an id used before, even a deleted one). */
-function nextId(db: Database.Database): number {
-  const seq = statement(db, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'").get() as Row | undefined;
-  const max = statement(db, 'SELECT MAX(id) AS m FROM audit').get() as Row;
-  return Math.max(Number(seq?.seq ?? 0), Number(max.m ?? 0)) + 1;
+/**
+ * Where the next row goes: the last chained hash, and the id AUTOINCREMENT would give it
+ * (never an id used before, even a deleted one). One statement: it runs once per audit row.
+ */
+function chainHead(db: Database.Database): { hash: string; nextId: number } {
+  const r = statement(
+    db,
+    `SELECT (SELECT hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1) AS hash,
+            (SELECT seq FROM sqlite_sequence WHERE name = 'audit') AS seq,
+            (SELECT MAX(id) FROM audit) AS m`,
+  ).get() as Row;
+  return {
+    hash: r.hash === null || r.hash === undefined ? AUDIT_GENESIS : String(r.hash),
+    nextId: Math.max(Number(r.seq ?? 0), Number(r.m ?? 0)) + 1,
+  };
 }
 
 /** One row to append: the event as it was emitted (`json` is its payload, serialised then). */
@@ -182,8 +192,9 @@ export function appendAuditRows(db: Database.Database, rows: readonly AuditInput
   let tx = appenders.get(db);
   if (!tx) {
     tx = db.transaction((batch: readonly AuditInput[]) => {
-      let prevHash = headHash(db).hash;
-      let id = nextId(db);
+      const head = chainHead(db);
+      let prevHash = head.hash;
+      let id = head.nextId;
       for (const r of batch) {
         const row: Omit<AuditRecord, 'hash'> = {
           id: id++,

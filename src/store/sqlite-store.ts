@@ -126,7 +126,7 @@ export class SqliteStore implements Store, JobLedger {
     const now = new Date().toISOString();
     const prev = this.getRun(run.taskId);
     const merged = { ...prev, ...run };
-    statement(
+    const written = statement(
       this.db,
       `INSERT INTO runs (task_id, file, format, state, stage, branch, commit_sha, pr_number, pr_url, model_used,
            attempts, retry_count, error, created_at, updated_at)
@@ -134,8 +134,9 @@ export class SqliteStore implements Store, JobLedger {
            @attempts, @retryCount, @error, @now, @now)
          ON CONFLICT(task_id) DO UPDATE SET file=@file, format=@format, state=@state, stage=@stage, branch=@branch,
            commit_sha=@commitSha, pr_number=@prNumber, pr_url=@prUrl, model_used=@modelUsed, attempts=@attempts,
-           retry_count=@retryCount, error=@error, updated_at=@now`,
-    ).run({
+           retry_count=@retryCount, error=@error, updated_at=@now
+         RETURNING *`,
+    ).get({
       taskId: merged.taskId,
       file: merged.file ?? '',
       format: merged.format ?? 'folders',
@@ -150,8 +151,9 @@ export class SqliteStore implements Store, JobLedger {
       retryCount: merged.retryCount ?? 0,
       error: merged.error ?? null,
       now,
-    });
-    return this.getRun(run.taskId)!;
+    }) as Row;
+    // The row as written, from RETURNING: no second read of it.
+    return toRun(written);
   }
 
   addAttempt(a: AttemptRecord): void {

@@ -154,3 +154,28 @@ describe('prepared statements', () => {
     expect(statement(one, sql).get()).toEqual({ x: 1 });
   });
 });
+
+describe('upsertRun', () => {
+  it('returns the row as stored: merged with the previous one, an explicit undefined clears a field', () => {
+    const store = open(dbFile());
+    const first = store.upsertRun({
+      taskId: '1',
+      file: 'task-1.md',
+      state: 'running',
+      error: 'boom',
+      attempts: 1,
+    });
+    expect(first).toMatchObject({
+      taskId: '1',
+      file: 'task-1.md',
+      state: 'running',
+      error: 'boom',
+      attempts: 1,
+    });
+    const second = store.upsertRun({ taskId: '1', stage: 'agent', error: undefined });
+    expect(second).toEqual(store.getRun('1'));
+    expect(second).toMatchObject({ file: 'task-1.md', state: 'running', stage: 'agent', attempts: 1 });
+    expect(second.error).toBeUndefined();
+    expect(second.updatedAt >= first.updatedAt).toBe(true);
+  });
+});
