@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditBuffer } from './audit-buffer.js';
 import * as auditChain from './audit-chain.js';
+import * as auditRead from './audit-read.js';
 import type { DispatchedJob, JobLedger } from './job-ledger.js';
 import * as jobLedger from './job-ledger.js';
 import type {
@@ -284,12 +285,12 @@ export class SqliteStore implements Store, JobLedger {
 
   listAudit(opts: auditChain.AuditListOptions): auditChain.AuditRecord[] {
     this.auditRows.flush();
-    return auditChain.listAudit(this.db, opts);
+    return auditRead.listAudit(this.db, opts);
   }
 
   verifyAudit(): auditChain.AuditVerifyResult {
     this.auditRows.flush();
-    return auditChain.verifyAudit(this.db);
+    return auditRead.verifyAudit(this.db);
   }
 
   addReviewComments(prNumber: number, comments: readonly ReviewCommentRecord[]): void {
