@@ -94,7 +94,14 @@ const ollamaSchema = z
 
 const processingSchema = z
   .object({
-    concurrency: z.number().int().positive().default(1).describe('Tasks processed at the same time.'),
+    concurrency: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe(
+        'Tasks processed at the same time (worktree, agent, checks, commit). A task whose commit is made gives its slot to the next one while it pushes and opens its PR; pushes that are due together go as one `git push`.',
+      ),
     watchDebounce: ms(1_000, 'Upper bound (ms) to wait for a task file to stop changing before it is read.'),
     moveDelay: ms(500, 'Original tool setting, accepted for compatibility; pickup does not sleep on it.'),
     stabilityPollMs: ms(25, 'How often a just-written file is re-checked for completeness.'),

@@ -15,12 +15,14 @@ export interface Dispatcher {
   /**
    * Runs a claimed task (its file is in the in-progress folder) and settles it. `resumed`: the
    * task was found in progress at start-up, so a run of it may already exist (a queued job).
-   * `freshSince`: when the task was admitted (see `RunRequest.freshSince`).
+   * `freshSince`: when the task was admitted (see `RunRequest.freshSince`). `releaseSlot`: a
+   * backend that runs the task here calls it once only publishing is left (push, PR), so the
+   * caller may start the next task; a backend that does not call it holds the slot to the end.
    */
   run(
     file: string,
     task: Task,
     signal: AbortSignal,
-    opts: { resumed: boolean; freshSince?: number | undefined },
+    opts: { resumed: boolean; freshSince?: number | undefined; releaseSlot?: () => void },
   ): Promise<ProcessOutcome>;
 }

@@ -98,10 +98,10 @@ export class TaskProcessor implements Dispatcher {
     file: string,
     task: Task,
     signal: AbortSignal,
-    opts: { freshSince?: number | undefined } = {},
+    opts: { freshSince?: number | undefined; releaseSlot?: (() => void) | undefined } = {},
   ): Promise<ProcessOutcome> {
     const req = beginRun(this.deps, file, task, opts);
-    const result = await this.execute(req, signal);
+    const result = await this.execute(req, signal, { releaseSlot: opts.releaseSlot });
     return settleRun(this.settleDeps(), file, task, result);
   }
 
@@ -115,7 +115,11 @@ export class TaskProcessor implements Dispatcher {
    * The stages up to a pushed branch and its PR, and never a folder move: what a worker runs.
    * Domain failures are returned (`status: 'failed'`), never thrown.
    */
-  async execute(req: RunRequest, signal: AbortSignal): Promise<RunResult> {
+  async execute(
+    req: RunRequest,
+    signal: AbortSignal,
+    hooks: { releaseSlot?: (() => void) | undefined } = {},
+  ): Promise<RunResult> {
     const { task, file, branch, kind } = req;
     const ctx = createRunContext(this.deps, {
       kind,
@@ -124,6 +128,7 @@ export class TaskProcessor implements Dispatcher {
       branch,
       signal,
       freshSince: req.freshSince,
+      releaseSlot: hooks.releaseSlot,
     });
     try {
       await this.ensureRepo();

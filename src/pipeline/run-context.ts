@@ -40,6 +40,11 @@ export interface RunContext {
    * (shared with the tasks admitted with it). Unset: a fetch that starts after this run did.
    */
   readonly freshSince?: number | undefined;
+  /**
+   * Called once the run's commit is made and only publishing is left (push, PR): the run no
+   * longer needs its concurrency slot. Unset: the slot is held to the end.
+   */
+  readonly releaseSlot?: (() => void) | undefined;
   /** Set for follow-up runs only. */
   readonly followUp: FollowUpComment | undefined;
   /** The branch the run writes: the task branch, or the PR branch of a follow-up. */
@@ -93,6 +98,8 @@ export interface RunInit {
   followUp?: FollowUpComment;
   /** See `RunContext.freshSince`. */
   freshSince?: number | undefined;
+  /** See `RunContext.releaseSlot`. */
+  releaseSlot?: (() => void) | undefined;
 }
 
 /** A fresh context. Task runs record each stage in the store; a follow-up (its task in review) only emits events. */
@@ -110,6 +117,7 @@ export function createRunContext(deps: PipelineDeps, init: RunInit): RunContext 
     signal: init.signal,
     started,
     freshSince: init.freshSince,
+    releaseSlot: init.releaseSlot,
     followUp: init.followUp,
     branch: init.branch,
     remote: '',

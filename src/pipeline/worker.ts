@@ -346,7 +346,15 @@ export class Worker {
       file: path.basename(file),
       attempt: (run?.attempts ?? 0) + 1,
     });
-    const outcome = await this.deps.dispatcher.run(file, task, this.abort.signal, { resumed, freshSince });
+    const releaseSlot = () => {
+      this.deps.queues.finished(task.id);
+      this.schedule();
+    };
+    const outcome = await this.deps.dispatcher.run(file, task, this.abort.signal, {
+      resumed,
+      freshSince,
+      releaseSlot,
+    });
     if (outcome.status === 'failed') this.failures++;
   }
 

@@ -50,6 +50,11 @@ export class WorktreePool {
     return this.create(branch, sha);
   }
 
+  /** Worktrees in use (taken and not yet released). */
+  get inUse(): number {
+    return this.busy.size;
+  }
+
   /** Is `dir` one of this pool's worktrees in use? */
   owns(dir: string): boolean {
     return this.busy.has(dir);

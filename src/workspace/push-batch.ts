@@ -36,6 +36,11 @@ export interface PushBatcherDeps {
   attempts: number;
   retryDelayMs: number;
   sleep: (ms: number) => Promise<void>;
+  /**
+   * Waiting for company: before a push, while `others()` (tasks of this cache that may push
+   * soon and have not asked yet) is above zero, wait up to `maxMs` for them to join.
+   */
+  linger?: { maxMs: number; others: () => number };
 }
 
 const HINT =
@@ -50,6 +55,7 @@ const HINT =
 export class PushBatcher {
   private queue: PushRequest[] = [];
   private running = false;
+  private nudge: (() => void) | undefined;
 
   constructor(private readonly deps: PushBatcherDeps) {}
 
@@ -57,6 +63,7 @@ export class PushBatcher {
   push(branch: string, sha: string, lease: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ branch, sha, lease, attempt: 1, resolve, reject });
+      this.nudge?.();
       this.kick();
     });
   }
@@ -70,6 +77,7 @@ export class PushBatcher {
   private async loop(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        if (this.expectingCompany()) await this.waitForCompany();
         // One update per ref in a push: a second push of the same branch waits for the next one.
         const batch: PushRequest[] = [];
         const rest: PushRequest[] = [];
@@ -79,6 +87,33 @@ export class PushBatcher {
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * A push costs about the same for one ref as for four (one connection, one pack, the
+   * remote's receive-pack and its checks), so while other tasks of this cache are still on
+   * their way to a push, the ones waiting give them a moment. Each new request re-checks.
+   */
+  private expectingCompany(): boolean {
+    const linger = this.deps.linger;
+    return linger !== undefined && linger.maxMs > 0 && linger.others() > 0;
+  }
+
+  private async waitForCompany(): Promise<void> {
+    const linger = this.deps.linger;
+    if (!linger) return;
+    const until = Date.now() + linger.maxMs;
+    while (linger.others() > 0 && Date.now() < until) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, until - Date.now());
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.nudge = done;
+      });
+      this.nudge = undefined;
     }
   }
 

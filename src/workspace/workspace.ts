@@ -27,8 +27,13 @@ export interface WorkspaceOptions {
   env?: Readonly<Record<string, string | undefined>>;
   log?: GitLog;
   sleep?: (ms: number) => Promise<void>;
-  /** Idle worktrees kept per cache for reuse (about the task concurrency); default 4. */
+  /** Idle worktrees kept per cache for reuse (about twice the task concurrency: tasks that publish still hold theirs); default 8. */
   poolSize?: number;
+  /**
+   * How long a push may wait for other tasks of the same cache that are still on their way to
+   * theirs (see PushBatcher); default 150 ms. A task alone in its cache never waits.
+   */
+  pushLingerMs?: number;
   /**
    * Time a task waited for a shared step: `fetch` (joining the cache's single-flight fetch)
    * and `push` (its ref's turn in a batched push), for per-stage benches.
@@ -81,6 +86,8 @@ export class Workspace {
   private readonly pushers = new Map<string, PushBatcher>();
   /** Commit made in a worktree (dir + branch), so the push needs no process to find it. */
   private readonly heads = new Map<string, string>();
+  /** Worktrees (by dir) whose task asked for its push, per cache, until they are given back. */
+  private readonly pushing = new Map<string, Set<string>>();
   private processes = 0;
 
   private readonly trees: WorktreeGit;
@@ -316,7 +323,7 @@ export class Workspace {
       pool = new WorktreePool({
         cache,
         root: path.join(this.options.reposDir, 'worktrees'),
-        size: this.options.poolSize ?? 4,
+        size: this.options.poolSize ?? 8,
         git: (args, cwd) => this.g(args, cwd),
         exclusive: (fn) => this.exclusive(cache, fn),
       });
@@ -405,6 +412,7 @@ export class Workspace {
   ): Promise<void> {
     const cache = wt.cache ?? this.cacheDir(remote);
     if (wt.branch) this.heads.delete(`${wt.dir}\0${wt.branch}`);
+    this.pushing.get(cache)?.delete(wt.dir);
     if (await this.pools.get(cache)?.release(wt.dir, opts)) return;
     if (!existsSync(cache)) return;
     await this.exclusive(cache, () => this.removeWorktree(cache, wt.dir));
@@ -458,6 +466,10 @@ export class Workspace {
         attempts: this.options.pushRetries,
         retryDelayMs: this.options.pushRetryDelayMs,
         sleep: this.options.sleep ?? sleepDefault,
+        linger: {
+          maxMs: this.options.pushLingerMs ?? 150,
+          others: () => (this.pools.get(cache)?.inUse ?? 0) - (this.pushing.get(cache)?.size ?? 0),
+        },
         run: (args) => {
           this.processes++;
           return gitResult(
@@ -469,6 +481,9 @@ export class Workspace {
       });
       this.pushers.set(key, pusher);
     }
+    let asked = this.pushing.get(cache);
+    if (!asked) this.pushing.set(cache, (asked = new Set()));
+    asked.add(wt.dir);
     const started = Date.now();
     try {
       await pusher.push(wt.branch, sha, wt.remoteBranchSha);

@@ -120,4 +120,53 @@ describe('Workspace.push', () => {
     expect(count('push')).toBeLessThanOrEqual(6);
     await ws.drain();
   });
+
+  it('a push waits for the other tasks of its cache that are on their way, up to the linger time', async () => {
+    const pushes: string[][] = [];
+    let others = 2;
+    const batcher = new PushBatcher({
+      remote: '/nowhere.git',
+      attempts: 1,
+      retryDelayMs: 1,
+      sleep: async () => undefined,
+      linger: { maxMs: 10_000, others: () => others },
+      run: async (args) => {
+        pushes.push(args);
+        const refs = args.filter((a) => /^[0-9a-f]{40}:/.test(a));
+        return { ok: true, stdout: refs.map((r) => `*\t${r}\t[new branch]`).join('\n') };
+      },
+    });
+    const sha = (n: number) => String(n).repeat(40);
+    const a = batcher.push('task-1', sha(1), '');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pushes).toHaveLength(0);
+    others = 1;
+    const b = batcher.push('task-2', sha(2), '');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pushes).toHaveLength(0);
+    // The last one asks: nobody else is coming, so all three go in one push at once.
+    others = 0;
+    const c = batcher.push('task-3', sha(3), '');
+    await Promise.all([a, b, c]);
+    expect(pushes).toHaveLength(1);
+    expect(pushes[0]!.filter((x) => x.startsWith('--force-with-lease='))).toHaveLength(3);
+  });
+
+  it('a push whose company never comes goes alone after the linger time', async () => {
+    const pushes: string[][] = [];
+    const batcher = new PushBatcher({
+      remote: '/nowhere.git',
+      attempts: 1,
+      retryDelayMs: 1,
+      sleep: async () => undefined,
+      linger: { maxMs: 50, others: () => 3 },
+      run: async (args) => {
+        pushes.push(args);
+        const refs = args.filter((a) => /^[0-9a-f]{40}:/.test(a));
+        return { ok: true, stdout: refs.map((r) => `*\t${r}\t[new branch]`).join('\n') };
+      },
+    });
+    await batcher.push('task-1', '1'.repeat(40), '');
+    expect(pushes).toHaveLength(1);
+  });
 });
