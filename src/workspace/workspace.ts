@@ -7,6 +7,7 @@ import { type GitLog, git, gitResult, type PushAuth, refuseOptionLike } from './
 import { killProcessesUnder } from './orphans.js';
 import { WorktreePool } from './pool.js';
 import { PushBatcher } from './push-batch.js';
+import { readRefsFromFiles } from './read-refs.js';
 import { SingleFlight } from './single-flight.js';
 import { type GitCall, type PreparedWorktree, WorktreeGit } from './worktree-git.js';
 
@@ -64,6 +65,8 @@ export async function emptyCommit(
 /** A cache's single-flight fetch, the auth its next run uses, and the refs the last run saw. */
 interface CacheSync {
   flight: SingleFlight<Map<string, string>>;
+  /** Fetches run so far (every MAINTAIN_EVERY-th is followed by a `gc --auto`). */
+  fetches: number;
   auth: PushAuth | undefined;
   refs: Map<string, string>;
 }
@@ -72,6 +75,8 @@ const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 const SHA = /^[0-9a-f]{40,64}$/;
 /** A fetch started this recently has not read the remote's refs yet: a new request may join it. */
 const FETCH_JOIN_MS = 10;
+/** How often (in fetches) the cache gets a `gc --auto`: commits and fetches start none themselves. */
+const MAINTAIN_EVERY = 20;
 
 /**
  * Git worktrees of the target repository. Each target gets one bare cache clone under
@@ -193,14 +198,16 @@ export class Workspace {
     let sync = this.syncs.get(cache);
     if (!sync) {
       const created: CacheSync = {
+        fetches: 0,
         auth: undefined,
         refs: new Map(),
         flight: new SingleFlight(async () => {
           const call = { auth: created.auth, network: true };
           // All heads in one round trip: the base to start from, and each task branch's
           // current head (the lease for its push) without a separate ls-remote.
-          // No FETCH_HEAD (nobody reads it) and no forced-update scan (a walk of every
-          // updated branch's history, only for a message we hide with --quiet).
+          // No FETCH_HEAD (nobody reads it), no forced-update scan (a walk of every updated
+          // branch's history, only for a message we hide with --quiet), and no maintenance
+          // child after each fetch: every MAINTAIN_EVERY-th fetch starts one in the background.
           await this.g(
             [
               'fetch',
@@ -208,6 +215,7 @@ export class Workspace {
               '--prune',
               '--no-write-fetch-head',
               '--no-show-forced-updates',
+              '--no-auto-gc',
               '--',
               'origin',
               '+refs/heads/*:refs/remotes/origin/*',
@@ -216,6 +224,10 @@ export class Workspace {
             call,
           );
           created.refs = await this.readRefs(cache);
+          if (++created.fetches % MAINTAIN_EVERY === 1) {
+            // gc --auto does nothing until loose objects pile up; it is crash-safe if cut short.
+            void this.g(['gc', '--auto', '--quiet'], cache).catch(() => undefined);
+          }
           return created.refs;
         }, FETCH_JOIN_MS),
       };
@@ -226,6 +238,8 @@ export class Workspace {
   }
 
   private async readRefs(cache: string): Promise<Map<string, string>> {
+    const fromFiles = await readRefsFromFiles(cache, 'refs/remotes/origin/');
+    if (fromFiles) return fromFiles;
     const out = await this.g(
       ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/remotes/origin/'],
       cache,
@@ -467,7 +481,7 @@ export class Workspace {
         retryDelayMs: this.options.pushRetryDelayMs,
         sleep: this.options.sleep ?? sleepDefault,
         linger: {
-          maxMs: this.options.pushLingerMs ?? 150,
+          maxMs: this.options.pushLingerMs ?? 400,
           others: () => (this.pools.get(cache)?.inUse ?? 0) - (this.pushing.get(cache)?.size ?? 0),
         },
         run: (args) => {

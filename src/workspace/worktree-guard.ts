@@ -30,6 +30,9 @@ export async function verifiedAdminDir(
   if (st.size > 4096) return refuse('is too large');
   const m = /^gitdir: (.+?)\r?\n?$/.exec(await readFile(dotGit, 'utf8'));
   if (!m?.[1]) return refuse('has no gitdir line');
+  // The exact path recorded when the worktree was made: its parts lie outside the worktree
+  // (under the cache), out of an agent's reach, so no symlink can have moved it since.
+  if (opts.expected !== undefined && m[1] === opts.expected) return opts.expected;
   const admin = await realpath(path.resolve(dir, m[1])).catch(() => undefined);
   if (!admin) return refuse(`names a folder that does not exist (${m[1]})`);
   if (opts.expected !== undefined) {

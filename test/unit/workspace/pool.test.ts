@@ -24,8 +24,8 @@ describe('Workspace: single-flight fetch', () => {
 
     const warm = await Promise.all([5, 6, 7, 8].map((i) => ws.prepare(remote, 'main', `task-${i}`)));
     expect(count('fetch')).toBe(2);
-    // The base and lease shas come from the fetch's ref map: no per-task ref read, no worktree add.
-    expect(count('for-each-ref')).toBe(2);
+    // The base and lease shas come from the ref files the fetch left: no ref-reading process, no worktree add.
+    expect(count('for-each-ref')).toBe(0);
     expect(count('worktree')).toBe(4);
     expect(warm.map((w) => w.remoteBranchSha)).toEqual(['', '', '', '']);
     await Promise.all(warm.map((w) => ws.cleanup(remote, w)));
