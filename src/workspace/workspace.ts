@@ -32,7 +32,7 @@ export interface WorkspaceOptions {
   poolSize?: number;
   /**
    * How long a push may wait for other tasks of the same cache that are still on their way to
-   * theirs (see PushBatcher); default 150 ms. A task alone in its cache never waits.
+   * theirs (see PushBatcher); default 400 ms. A task alone in its cache never waits.
    */
   pushLingerMs?: number;
   /**
