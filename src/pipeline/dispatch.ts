@@ -13,6 +13,12 @@ export interface Dispatcher {
    */
   prepare(): Promise<void>;
   /**
+   * A task file has just appeared and is being read: start, in the background, what its run
+   * will need first (the fetch of the default repository), so that a claim finds it done.
+   * Never throws; a backend with nothing to warm leaves it out.
+   */
+  warm?(): void;
+  /**
    * Runs a claimed task (its file is in the in-progress folder) and settles it. `resumed`: the
    * task was found in progress at start-up, so a run of it may already exist (a queued job).
    * `freshSince`: when the task was admitted (see `RunRequest.freshSince`). `releaseSlot`: a

@@ -15,6 +15,7 @@ import {
   resolveTarget,
   runError,
 } from './stages/index.js';
+import type { TaskTarget } from './target.js';
 import { branchName } from './template.js';
 import type { PipelineDeps } from './types.js';
 
@@ -77,6 +78,14 @@ export class TaskProcessor implements Dispatcher {
   constructor(private readonly deps: PipelineDeps) {}
 
   private repoReady: Promise<void> | undefined;
+  /** The default repository as the last run resolved it: what `warm()` fetches. */
+  private defaultTarget: { remote: string; auth: TaskTarget['auth'] } | undefined;
+
+  /** Starts a fetch of the default repository (once one run has resolved it); errors are the run's to report. */
+  warm(): void {
+    const t = this.defaultTarget;
+    if (t) this.deps.workspace.prefetch(t.remote, t.auth, Date.now());
+  }
 
   /** Checks (or creates, with forge.createRepo) the forge repository once per process; retried after a failure. */
   private ensureRepo(): Promise<void> {
@@ -133,6 +142,8 @@ export class TaskProcessor implements Dispatcher {
     try {
       await this.ensureRepo();
       await resolveTarget(ctx);
+      if (ctx.task.repo === undefined && !this.deps.config.repository.perTaskRepo)
+        this.defaultTarget = { remote: ctx.remote, auth: ctx.auth };
       if (await alreadyPushed(ctx, req.previous.commitSha)) {
         ctx.model = req.previous.modelUsed;
         ctx.commitSha = req.previous.commitSha;

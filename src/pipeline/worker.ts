@@ -235,6 +235,10 @@ export class Worker {
   }
 
   private async inspectNow(file: string): Promise<void> {
+    // Admitted as of now: its run may use a fetch that starts from here on, such as the one
+    // warm() starts while the file is still being written.
+    const seenAt = Date.now();
+    if (!this.holding) this.deps.dispatcher.warm?.();
     const looked = await this.stable(file);
     if (!looked) return;
     const { first, last: prev } = looked;
@@ -270,7 +274,7 @@ export class Worker {
       dependencies: t.dependencies,
       labels: t.labels,
       repoKey: t.repo ?? 'default',
-      admittedAt: Date.now(),
+      admittedAt: seenAt,
     });
     this.deps.events.emit('task.queued', {
       taskId: t.id,

@@ -182,6 +182,16 @@ export class Workspace {
     return { cache, refs };
   }
 
+  /**
+   * Starts (or joins) a fetch that begins at or after `since`, in the background, for a cache
+   * that exists; failures are left to the run that needs the refs.
+   */
+  prefetch(remote: string, auth: PushAuth | undefined, since: number): void {
+    const cache = this.cacheDir(remote);
+    if (!this.syncs.has(cache) || remote.startsWith('-')) return;
+    this.fetchRefs(cache, auth, undefined, since).catch(() => undefined);
+  }
+
   /** Joins the cache's next fetch (one in flight, one pending) and returns the heads it saw. */
   private fetchRefs(
     cache: string,

@@ -50,8 +50,12 @@ function build() {
   const store = new SqliteStore(path.join(root, 'store.db'));
   const events = new EventBus();
   const calls: Call[] = [];
+  const warms = { n: 0 };
   const dispatcher: Dispatcher = {
     async prepare() {},
+    warm() {
+      warms.n++;
+    },
     run(_file, task, _signal, opts): Promise<ProcessOutcome> {
       return new Promise((resolve) =>
         calls.push({
@@ -76,7 +80,7 @@ function build() {
     { watchDebounceMs: 50, stabilityPollMs: 1, secrets: [] },
   );
   opened.push({ worker, store, calls });
-  return { root, worker, calls, events };
+  return { root, worker, calls, events, warms };
 }
 
 describe('Worker: the slot of a task that only publishes', () => {
@@ -118,6 +122,21 @@ describe('Worker: the slot of a task that only publishes', () => {
     w.events.emit('task.completed', { taskId: '1', via: 'cli' });
     await until(() => w.calls.length === 2, 'task 2 to start');
     expect(w.calls[1]!.freshSince).toBeGreaterThanOrEqual(released);
+    w.calls[1]!.finish();
+    await w.worker.idle();
+  });
+
+  it('asks the dispatcher to warm up when a task file appears, not during the start-up scan', async () => {
+    const w = build();
+    writeTask(w.root, '1');
+    await w.worker.start({ watch: false });
+    await until(() => w.calls.length === 1, 'task 1 to start');
+    expect(w.warms.n).toBe(0);
+    writeTask(w.root, '2');
+    await w.worker.inspect(path.join(w.root, 'backlog', 'todo', 'task-2 - Task number 2.md'));
+    expect(w.warms.n).toBe(1);
+    w.calls[0]!.finish();
+    await until(() => w.calls.length === 2, 'task 2 to start');
     w.calls[1]!.finish();
     await w.worker.idle();
   });

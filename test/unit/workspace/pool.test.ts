@@ -73,6 +73,26 @@ describe('Workspace: fetch freshness by admission time', () => {
   });
 });
 
+describe('Workspace: prefetch', () => {
+  it('a fetch started when a task file appears serves that task; a cache never prepared is not fetched', async () => {
+    const root = tmpDir();
+    const { remote, advance } = bareRemote(root);
+    const { ws, count } = recordingWorkspace(root);
+    ws.prefetch(remote, undefined, Date.now());
+    expect(count('fetch')).toBe(0);
+    const first = await ws.prepare(remote, 'main', 'task-1');
+    await ws.cleanup(remote, first);
+    const moved = advance('main', 'next.txt');
+    const seen = Date.now();
+    ws.prefetch(remote, undefined, seen);
+    const wt = await ws.prepare(remote, 'main', 'task-2', undefined, { freshSince: seen });
+    expect(wt.baseSha).toBe(moved);
+    expect(count('fetch')).toBe(2);
+    await ws.cleanup(remote, wt);
+    await ws.drain();
+  });
+});
+
 describe('Workspace: worktree pool', () => {
   it('reuses a worktree with nothing left of the previous task, at the new base', async () => {
     const root = tmpDir();
