@@ -213,6 +213,8 @@ export class Worker {
     if (!st) return undefined;
     if (!st.isFile() || Date.now() - st.mtimeMs > this.options.watchDebounceMs)
       return { first: st, last: st };
+    // A file being written right now: a new task, most likely.
+    if (!this.holding) this.deps.dispatcher.warm?.();
     return waitUntilStable(file, {
       pollMs: this.options.stabilityPollMs,
       maxWaitMs: this.options.watchDebounceMs,
@@ -238,7 +240,6 @@ export class Worker {
     // Admitted as of now: its run may use a fetch that starts from here on, such as the one
     // warm() starts while the file is still being written.
     const seenAt = Date.now();
-    if (!this.holding) this.deps.dispatcher.warm?.();
     const looked = await this.stable(file);
     if (!looked) return;
     const { first, last: prev } = looked;
