@@ -100,7 +100,7 @@ const processingSchema = z
       .positive()
       .default(1)
       .describe(
-        'Tasks processed at the same time (worktree, agent, checks, commit). A task whose commit is made gives its slot to the next one while it pushes and opens its PR; pushes due within a moment of each other go as one `git push`.',
+        'Tasks processed at the same time (worktree, agent, checks, commit). A task whose change is reviewed gives its slot to the next one while it commits, pushes and opens its PR; pushes due within a moment of each other go as one `git push`.',
       ),
     watchDebounce: ms(1_000, 'Upper bound (ms) to wait for a task file to stop changing before it is read.'),
     moveDelay: ms(500, 'Original tool setting, accepted for compatibility; pickup does not sleep on it.'),

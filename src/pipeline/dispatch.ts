@@ -22,7 +22,7 @@ export interface Dispatcher {
    * Runs a claimed task (its file is in the in-progress folder) and settles it. `resumed`: the
    * task was found in progress at start-up, so a run of it may already exist (a queued job).
    * `freshSince`: when the task was admitted (see `RunRequest.freshSince`). `releaseSlot`: a
-   * backend that runs the task here calls it once only publishing is left (push, PR), so the
+   * backend that runs the task here calls it once only committing and publishing are left, so the
    * caller may start the next task; a backend that does not call it holds the slot to the end.
    */
   run(

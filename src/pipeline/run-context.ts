@@ -41,8 +41,9 @@ export interface RunContext {
    */
   readonly freshSince?: number | undefined;
   /**
-   * Called once the run's commit is made and only publishing is left (push, PR): the run no
-   * longer needs its concurrency slot. Unset: the slot is held to the end.
+   * Called once the agent, its checks and the review are done and only the commit and its
+   * publishing are left (push, PR): the run no longer needs its concurrency slot. Unset: the
+   * slot is held to the end.
    */
   readonly releaseSlot?: (() => void) | undefined;
   /** Set for follow-up runs only. */

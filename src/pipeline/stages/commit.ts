@@ -67,6 +67,9 @@ async function modelDigest(ctx: RunContext): Promise<string | undefined> {
  */
 export async function commit(ctx: RunContext): Promise<void> {
   ctx.enter('commit');
+  // The agent, its checks and the review are done: what is left (commit, push, PR) is git and
+  // forge I/O, so the next task may start meanwhile, and its push may join this one's.
+  ctx.releaseSlot?.();
   const { config, workspace, store } = ctx.deps;
   const { task } = ctx;
   let message = renderTemplate(config.git.commitMessageFormat, { id: task.id, title: task.title });

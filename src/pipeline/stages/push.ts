@@ -3,9 +3,6 @@ import type { RunContext } from '../run-context.js';
 /** Pushes the branch (force-with-lease against the head seen when the worktree was made). */
 export async function push(ctx: RunContext): Promise<void> {
   ctx.enter('push');
-  // Publishing is git and forge I/O, not agent work: the next task may start meanwhile, and
-  // its push may join this one's.
-  ctx.releaseSlot?.();
   await ctx.deps.beforePush?.({ taskId: ctx.task.id, branch: ctx.branch });
   await ctx.deps.workspace.push(ctx.remote, ctx.wt!, ctx.auth);
 }
