@@ -506,7 +506,10 @@ export class Workspace {
       this.pushers.set(key, pusher);
     }
     let asked = this.pushing.get(cache);
-    if (!asked) this.pushing.set(cache, (asked = new Set()));
+    if (!asked) {
+      asked = new Set();
+      this.pushing.set(cache, asked);
+    }
     asked.add(wt.dir);
     const started = Date.now();
     try {
