@@ -66,6 +66,8 @@ interface PendingOutcome {
   durationMs: number;
   /** Prompt + completion tokens, where the agent reported them. */
   tokens: number | undefined;
+  /** Scored already (see scoreModel): the run's end only stores its attempts. */
+  scored?: boolean;
 }
 
 // Keyed on the run's context so nothing outlives the run (follow-up runs never settle theirs).
@@ -90,18 +92,16 @@ function selectModels(ctx: RunContext): Selection {
 }
 
 /**
- * Scores the model that produced the run's change, once the run is settled. A success needs
- * the task in review with its verify commands passing and no open critical review finding
- * (failing checks and findings do not fail a task, but they say the change was not good). A
- * failed run also records the model on the run, so that a retry starts one tier above it.
+ * Settles the model's part of a run: stores the attempts of a run that reached review, scores
+ * the model if the commit stage has not (a run that failed before it), and records the model on
+ * a failed run, so that a retry starts one tier above it. A success needs the change standing,
+ * its verify commands passing and no open critical review finding (failing checks and findings
+ * do not fail a task, but they say the change was not good).
  */
 export function recordRunOutcome(ctx: RunContext, reachedReview: boolean): void {
   const p = pending.get(ctx);
   if (!p) return;
   pending.delete(ctx);
-  const verified = ctx.verify?.every((r) => r.ok) ?? true;
-  const blocked = ctx.review?.counted.some((f) => f.severity === 'critical') ?? false;
-  const ok = reachedReview && verified && !blocked;
   const { store } = ctx.deps;
   // The attempts that failed before the one that worked; a failed run's are stored with its failure.
   if (reachedReview)
@@ -112,16 +112,35 @@ export function recordRunOutcome(ctx: RunContext, reachedReview: boolean): void 
         startedAt: new Date().toISOString(),
         error: redact(a.error, ctx.deps.secrets),
       });
-  recordOutcome(store, {
+  if (!p.scored) storeScore(ctx, p, reachedReview);
+  if (!reachedReview && ctx.kind !== 'follow-up')
+    store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
+}
+
+/**
+ * Scores the model as soon as its change is judged (checks run, review done), before commit,
+ * push and PR: what fails after this point is git or forge I/O, not the model's doing, and the
+ * next task of the same kind, which may start now (the slot is released at commit), already
+ * learns from this one.
+ */
+export function scoreModel(ctx: RunContext): void {
+  const p = pending.get(ctx);
+  if (!p || p.scored) return;
+  p.scored = true;
+  storeScore(ctx, p, true);
+}
+
+function storeScore(ctx: RunContext, p: PendingOutcome, changeStands: boolean): void {
+  const verified = ctx.verify?.every((r) => r.ok) ?? true;
+  const blocked = ctx.review?.counted.some((f) => f.severity === 'critical') ?? false;
+  recordOutcome(ctx.deps.store, {
     taskId: ctx.task.id,
     model: p.model,
     kinds: p.kinds,
-    ok,
+    ok: changeStands && verified && !blocked,
     durationMs: p.durationMs,
     tokens: p.tokens,
   });
-  if (!reachedReview && ctx.kind !== 'follow-up')
-    store.upsertRun({ taskId: ctx.task.id, modelUsed: p.model });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ModelListEntry } from '../../models/types.js';
 import { packageVersion } from '../../stats/index.js';
 import type { RunContext } from '../run-context.js';
 import { renderTemplate } from '../template.js';
+import { scoreModel } from './agent.js';
 
 /** Trailer naming the program and the model (with its digest) that wrote a commit. */
 export const GENERATED_BY_TRAILER = 'Generated-by';
@@ -69,6 +70,7 @@ export async function commit(ctx: RunContext): Promise<void> {
   ctx.enter('commit');
   // The agent, its checks and the review are done: what is left (commit, push, PR) is git and
   // forge I/O, so the next task may start meanwhile, and its push may join this one's.
+  scoreModel(ctx);
   ctx.releaseSlot?.();
   const { config, workspace, store } = ctx.deps;
   const { task } = ctx;
