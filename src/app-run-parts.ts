@@ -19,14 +19,13 @@ import {
 import { DefaultModelSelector, type ModelSelector } from './models/selection/index.js';
 import type { LogHub } from './observability/index.js';
 import { SimpleAttemptRunner } from './pipeline/simple-runner.js';
-import type { TaskTarget } from './pipeline/target.js';
+import type { TargetResolver } from './pipeline/target.js';
 import { createTargetResolver, remoteFromConfig } from './pipeline/target.js';
 import type { AttemptRunner } from './pipeline/types.js';
 import { CodeReviewer } from './review/index.js';
 import { createProjectSandbox, type ProcessSandbox } from './sandbox/index.js';
 import { redact } from './secrets/index.js';
 import type { Store } from './store/index.js';
-import type { Task } from './tasks/types.js';
 import { ensurePerTaskRepo, gitTopLevel, Workspace } from './workspace/index.js';
 
 /** What `createRunParts` builds on. */
@@ -62,7 +61,7 @@ export interface BaseParts {
 /** The parts that run stages: where a task is worked on, by which agent, through which hosts. */
 export interface RunParts extends BaseParts {
   workspace: Workspace;
-  targetFor(task: Task): Promise<TaskTarget>;
+  targetFor: TargetResolver;
   agent: Agent;
   /** Ollama hosts, breakers and health (undefined for command agents without code review). */
   router: ModelRouter | undefined;
@@ -143,6 +142,7 @@ export async function createRunParts(
       if (config.forge.type !== 'local') return forge.remoteUrl();
       return target ?? ensurePerTaskRepo(folders.repos, task.id, baseBranch, env);
     },
+    knownDefaultRemote: async () => (config.forge.type !== 'local' ? forge.remoteUrl() : target),
   });
   const agent = input.agent ?? createAgent(config, env, logs.get('processor'), sandbox);
   const onAttemptFailed = (a: FailureAttempt & { taskId: string }) =>

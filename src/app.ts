@@ -149,6 +149,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
     runner: p.runner,
     logger,
     targetFor: p.targetFor,
+    defaultTarget: p.targetFor.defaultTarget,
     promptDir: p.promptDir,
     sandbox,
     env,

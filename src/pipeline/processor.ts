@@ -96,10 +96,28 @@ export class TaskProcessor implements Dispatcher {
     return this.repoReady;
   }
 
-  /** Start-up: clears worktrees left behind by a process that died mid-task. */
+  /**
+   * Start-up: clears worktrees left behind by a process that died mid-task, then readies the
+   * default repository in the background (cache, fetch, a worktree per concurrency slot), so
+   * the first tasks start as fast as the later ones.
+   */
   async prepare(): Promise<void> {
     const n = await this.deps.workspace.sweepOrphans();
     if (n > 0) this.deps.logger.info({ removed: n }, 'removed orphaned worktrees');
+    void this.warmStart();
+  }
+
+  private async warmStart(): Promise<void> {
+    try {
+      const t = await this.deps.defaultTarget?.();
+      if (!t) return;
+      this.defaultTarget ??= { remote: t.remote, auth: t.auth };
+      const slots = this.deps.config.processing.concurrency;
+      await this.deps.workspace.warmUp(t.remote, t.baseBranch, t.auth, slots);
+    } catch (err) {
+      // The first run reports what is wrong with the repository, with its task.
+      this.deps.logger.debug({ err }, 'start-up warm-up of the default repository failed');
+    }
   }
 
   /** In this process, start to end (the memory backend); a resumed task simply runs again. */

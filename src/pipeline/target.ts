@@ -33,7 +33,17 @@ export interface TargetPolicy {
    * `repository.perTaskRepo`) answers this itself.
    */
   defaultRemote(task: Task, baseBranch: string): Promise<string>;
+  /**
+   * The repository of a task that names none, where it is known before any task (a configured
+   * or forge repository; not per-task repositories): what the service readies at start-up.
+   */
+  knownDefaultRemote?: () => Promise<string | undefined>;
 }
+
+/** `targetFor(task)`, and the default target where it is known without a task. */
+export type TargetResolver = ((task: Task) => Promise<TaskTarget>) & {
+  defaultTarget: () => Promise<TaskTarget | undefined>;
+};
 
 const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
 // git reads `host:path` (no slash before the colon) as ssh, like `git@host:org/repo.git`.
@@ -104,12 +114,28 @@ function sameRepo(a: string, b: string, baseDir: string): boolean {
  * not retryable. The token goes only to the forge's own origin, never to another remote even
  * an allowed one.
  */
-export function createTargetResolver(policy: TargetPolicy): (task: Task) => Promise<TaskTarget> {
+export function createTargetResolver(policy: TargetPolicy): TargetResolver {
   const { baseDir, forge } = policy;
   const bases = policy.allowedBaseBranches.length > 0 ? policy.allowedBaseBranches : [policy.baseBranch];
   const perTask = hasPerTaskRepositories(forge) ? forge : undefined;
   const forgeOrigin = async () => (forge.type === 'local' || perTask ? undefined : forge.remoteUrl());
-  return async (task) => {
+  // The token goes only to the forge's own repository.
+  const authFor = async (remote: string) => {
+    const auth = forge.pushAuth();
+    const own = !auth
+      ? false
+      : perTask
+        ? perTask.ownsRemote(remote)
+        : sameRepo(remote, (await forgeOrigin()) ?? '', baseDir);
+    return own ? auth : undefined;
+  };
+  const defaultTarget = async (): Promise<TaskTarget | undefined> => {
+    if (perTask) return undefined;
+    const remote = await policy.knownDefaultRemote?.();
+    if (!remote) return undefined;
+    return { remote, auth: await authFor(remote), baseBranch: policy.baseBranch };
+  };
+  const resolve = async (task: Task): Promise<TaskTarget> => {
     const baseBranch = task.baseBranch ?? policy.baseBranch;
     if (
       task.baseBranch !== undefined &&
@@ -149,12 +175,7 @@ export function createTargetResolver(policy: TargetPolicy): (task: Task) => Prom
     } else {
       remote = perTask ? await perTask.repositoryFor(task.id) : await policy.defaultRemote(task, baseBranch);
     }
-    const auth = forge.pushAuth();
-    const own = !auth
-      ? false
-      : perTask
-        ? perTask.ownsRemote(remote)
-        : sameRepo(remote, (await forgeOrigin()) ?? '', baseDir);
-    return { remote, auth: own ? auth : undefined, baseBranch };
+    return { remote, auth: await authFor(remote), baseBranch };
   };
+  return Object.assign(resolve, { defaultTarget });
 }

@@ -47,6 +47,8 @@ export interface PipelineDeps {
    * (`repository.allowed`, `repository.allowedBaseBranches`); see `createTargetResolver`.
    */
   targetFor(task: Task): Promise<TaskTarget>;
+  /** The target of a task that names none, where it is known before any task (start-up warm-up). */
+  defaultTarget?: (() => Promise<TaskTarget | undefined>) | undefined;
   /** Where prompt files are written (outside any worktree). */
   promptDir: string;
   secrets: string[];

@@ -50,6 +50,19 @@ export class WorktreePool {
     return this.create(branch, sha);
   }
 
+  /**
+   * Makes idle worktrees (detached at `sha`) until the pool holds `n` in all, in the background
+   * of an idle service: the first tasks of a burst then take a checkout, not a `worktree add`.
+   */
+  async prewarm(n: number, sha: string): Promise<void> {
+    const want = Math.min(n, this.deps.size);
+    while (this.idle.length + this.busy.size < want) {
+      const entry = await this.create('', sha);
+      this.busy.delete(entry.dir);
+      this.idle.push(entry);
+    }
+  }
+
   /** Worktrees in use (taken and not yet released). */
   get inUse(): number {
     return this.busy.size;
@@ -133,10 +146,9 @@ export class WorktreePool {
       do dir = path.join(this.deps.root, `${slug}-w${this.made++}`);
       while (existsSync(dir));
       // --force: a worktree registered by a killed run (its folder gone) must not block this one.
-      await this.deps.git(
-        ['worktree', 'add', '--quiet', '--force', '-B', branch, '--', dir, sha],
-        this.deps.cache,
-      );
+      // No branch: a pre-made worktree is detached until a task takes it.
+      const on = branch ? ['-B', branch] : ['--detach'];
+      await this.deps.git(['worktree', 'add', '--quiet', '--force', ...on, '--', dir, sha], this.deps.cache);
       return { dir, branch, gitDir: '', ready: Promise.resolve(true), tainted: false };
     });
     this.busy.set(entry.dir, entry);

@@ -94,6 +94,8 @@ export class Workspace {
   /** Worktrees (by dir) whose task asked for its push, per cache, until they are given back. */
   private readonly pushing = new Map<string, Set<string>>();
   private processes = 0;
+  /** The start-up warm-up, while it runs (drain waits for it). */
+  private warming: Promise<void> | undefined;
 
   private readonly trees: WorktreeGit;
 
@@ -419,9 +421,26 @@ export class Workspace {
     }
   }
 
-  /** Waits for background work (worktree cleans and removals) to finish. */
+  /** Waits for background work (the start-up warm-up, worktree cleans and removals) to finish. */
   async drain(): Promise<void> {
+    await this.warming;
     await Promise.all([...this.pools.values()].map((p) => p.drain()));
+  }
+
+  /**
+   * Readies `remote` while the service is idle: its cache cloned and fetched, and `worktrees`
+   * idle worktrees at the base branch (WorktreePool.prewarm). Never throws: a failure is left
+   * to the first run, which reports it with its task.
+   */
+  warmUp(remote: string, baseBranch: string, auth: PushAuth | undefined, worktrees: number): Promise<void> {
+    const run = async () => {
+      const { cache, refs } = await this.syncRefs(remote, baseBranch, auth);
+      const sha = refs.get(`refs/remotes/origin/${baseBranch}`);
+      if (sha) await this.pool(cache).prewarm(worktrees, sha);
+    };
+    const p = run().catch(() => undefined);
+    this.warming = p;
+    return p;
   }
 
   /**
@@ -472,15 +491,25 @@ export class Workspace {
   /**
    * Pushes the task branch with `--force-with-lease` against the head seen when the worktree
    * was made (we replace our own stale branch, never someone else's newer work), with retries.
-   * Pushes of several tasks that are ready together go in one `git push`.
+   * Pushes of several tasks that are ready together go in one `git push`. `released`: the
+   * worktree was given back after its commit (the push needs only the cache), and this is the
+   * commit to push.
    */
-  async push(remote: string, wt: PreparedWorktree, auth?: PushAuth): Promise<void> {
+  async push(
+    remote: string,
+    wt: PreparedWorktree,
+    auth?: PushAuth,
+    opts: { released?: { sha: string } } = {},
+  ): Promise<void> {
     refuseOptionLike(remote, 'repository');
     refuseOptionLike(wt.branch, 'branch');
     // Checked here too, so a replaced .git fails with its own message, not as a push failure.
-    await this.trees.adminDir(wt);
+    if (!opts.released) await this.trees.adminDir(wt);
     const cache = wt.cache ?? this.cacheDir(remote);
-    const sha = this.heads.get(`${wt.dir}\0${wt.branch}`) ?? (await this.branchHead(cache, wt.branch));
+    const sha =
+      opts.released?.sha ??
+      this.heads.get(`${wt.dir}\0${wt.branch}`) ??
+      (await this.branchHead(cache, wt.branch));
     const key = `${cache}\0${remote}\0${auth?.header ?? ''}`;
     let pusher = this.pushers.get(key);
     if (!pusher) {
@@ -510,7 +539,8 @@ export class Workspace {
       asked = new Set();
       this.pushing.set(cache, asked);
     }
-    asked.add(wt.dir);
+    // A worktree given back before its push is no longer in use: it counts neither way.
+    if (!opts.released) asked.add(wt.dir);
     const started = Date.now();
     try {
       await pusher.push(wt.branch, sha, wt.remoteBranchSha);

@@ -1,10 +1,22 @@
 import type { RunContext } from '../run-context.js';
+import { cleanupWorkspace } from './workspace.js';
 
-/** Pushes the branch (force-with-lease against the head seen when the worktree was made). */
+/**
+ * Pushes the branch (force-with-lease against the head seen when the worktree was made). The
+ * commit is in the cache by now, so the worktree goes back to the pool first: the next task
+ * can take it while this one waits for its push (a pooled worktree costs a checkout, a new
+ * one a `worktree add`, several times more).
+ */
 export async function push(ctx: RunContext): Promise<void> {
   ctx.enter('push');
   await ctx.deps.beforePush?.({ taskId: ctx.task.id, branch: ctx.branch });
-  await ctx.deps.workspace.push(ctx.remote, ctx.wt!, ctx.auth);
+  const wt = ctx.wt!;
+  const sha = ctx.commitSha;
+  if (sha) {
+    await cleanupWorkspace(ctx);
+    ctx.wt = undefined;
+  }
+  await ctx.deps.workspace.push(ctx.remote, wt, ctx.auth, sha ? { released: { sha } } : {});
 }
 
 /**

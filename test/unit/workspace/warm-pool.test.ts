@@ -1,0 +1,73 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gitOut, tmpDir } from '../../helpers/project.js';
+import { bareRemote, recordingWorkspace } from '../../helpers/workspace.js';
+
+describe('Workspace: start-up warm-up', () => {
+  it('clones, fetches and makes idle worktrees at the base; the first tasks then run no worktree add', async () => {
+    const root = tmpDir();
+    const { remote } = bareRemote(root);
+    const { ws, count } = recordingWorkspace(root);
+    await ws.warmUp(remote, 'main', undefined, 3);
+    expect(count('clone')).toBe(1);
+    expect(count('worktree')).toBe(3);
+    const base = gitOut(['rev-parse', 'main'], remote);
+    const idle = readdirSync(path.join(root, 'repos', 'worktrees'));
+    expect(idle).toHaveLength(3);
+    // Detached: no branch is held, so any task may take any of them.
+    for (const dir of idle) {
+      const wt = path.join(root, 'repos', 'worktrees', dir);
+      expect(gitOut(['rev-parse', 'HEAD'], wt)).toBe(base);
+      expect(gitOut(['rev-parse', '--abbrev-ref', 'HEAD'], wt)).toBe('HEAD');
+    }
+
+    const taken = await Promise.all([1, 2, 3].map((i) => ws.prepare(remote, 'main', `task-${i}`)));
+    expect(count('worktree')).toBe(3);
+    expect(count('clone')).toBe(1);
+    expect(taken.map((w) => gitOut(['rev-parse', '--abbrev-ref', 'HEAD'], w.dir)).sort()).toEqual([
+      'task-1',
+      'task-2',
+      'task-3',
+    ]);
+    // A fourth at once finds the pool empty and makes one.
+    const fourth = await ws.prepare(remote, 'main', 'task-4');
+    expect(count('worktree')).toBe(4);
+    for (const w of [...taken, fourth]) await ws.cleanup(remote, w);
+    await ws.drain();
+  });
+
+  it('never throws: a remote that is not there is left to the first run to report', async () => {
+    const root = tmpDir();
+    const { ws, count } = recordingWorkspace(root);
+    await expect(ws.warmUp(path.join(root, 'missing.git'), 'main', undefined, 2)).resolves.toBeUndefined();
+    expect(count('worktree')).toBe(0);
+  });
+});
+
+describe('Workspace: a worktree given back before its push', () => {
+  it('is taken by the next task while the push of the first one goes out from the cache', async () => {
+    const root = tmpDir();
+    const { remote } = bareRemote(root);
+    const { ws, count } = recordingWorkspace(root);
+    const a = await ws.prepare(remote, 'main', 'task-1');
+    writeFileSync(path.join(a.dir, 'one.txt'), 'one\n');
+    await ws.diff(a);
+    const sha = await ws.commit(a, 'one', '1', { staged: true });
+    await ws.cleanup(remote, a);
+    const adds = count('worktree');
+
+    // The next task takes the same folder (a checkout, no worktree add) and changes it…
+    const b = await ws.prepare(remote, 'main', 'task-2');
+    expect(b.dir).toBe(a.dir);
+    expect(count('worktree')).toBe(adds);
+    writeFileSync(path.join(b.dir, 'two.txt'), 'two\n');
+    // …and the first task's push still sends exactly its own commit.
+    await ws.push(remote, a, undefined, { released: { sha } });
+    expect(gitOut(['rev-parse', 'refs/heads/task-1'], remote)).toBe(sha);
+    expect(gitOut(['ls-tree', '--name-only', 'task-1'], remote).split('\n')).not.toContain('two.txt');
+    expect(gitOut(['ls-tree', '--name-only', 'task-1'], remote).split('\n')).toContain('one.txt');
+    await ws.cleanup(remote, b);
+    await ws.drain();
+  });
+});
