@@ -104,20 +104,12 @@ export class TaskProcessor implements Dispatcher {
   async prepare(): Promise<void> {
     const n = await this.deps.workspace.sweepOrphans();
     if (n > 0) this.deps.logger.info({ removed: n }, 'removed orphaned worktrees');
-    void this.warmStart();
-  }
-
-  private async warmStart(): Promise<void> {
-    try {
-      const t = await this.deps.defaultTarget?.();
-      if (!t) return;
-      this.defaultTarget ??= { remote: t.remote, auth: t.auth };
-      const slots = this.deps.config.processing.concurrency;
-      await this.deps.workspace.warmUp(t.remote, t.baseBranch, t.auth, slots);
-    } catch (err) {
-      // The first run reports what is wrong with the repository, with its task.
-      this.deps.logger.debug({ err }, 'start-up warm-up of the default repository failed');
-    }
+    const slots = this.deps.config.processing.concurrency;
+    void this.deps.workspace.warmUp(async () => {
+      const t = await this.deps.defaultTarget?.().catch(() => undefined);
+      if (t) this.defaultTarget ??= { remote: t.remote, auth: t.auth };
+      return t;
+    }, slots);
   }
 
   /** In this process, start to end (the memory backend); a resumed task simply runs again. */

@@ -428,14 +428,20 @@ export class Workspace {
   }
 
   /**
-   * Readies `remote` while the service is idle: its cache cloned and fetched, and `worktrees`
-   * idle worktrees at the base branch (WorktreePool.prewarm). Never throws: a failure is left
-   * to the first run, which reports it with its task.
+   * Readies a repository while the service is idle: its cache cloned and fetched, and
+   * `worktrees` idle worktrees at the base branch (WorktreePool.prewarm). `target` is asked
+   * inside (undefined: nothing to ready), so `drain` waits for all of it from this call on.
+   * Never throws: a failure is left to the first run, which reports it with its task.
    */
-  warmUp(remote: string, baseBranch: string, auth: PushAuth | undefined, worktrees: number): Promise<void> {
+  warmUp(
+    target: () => Promise<{ remote: string; baseBranch: string; auth: PushAuth | undefined } | undefined>,
+    worktrees: number,
+  ): Promise<void> {
     const run = async () => {
-      const { cache, refs } = await this.syncRefs(remote, baseBranch, auth);
-      const sha = refs.get(`refs/remotes/origin/${baseBranch}`);
+      const t = await target();
+      if (!t) return;
+      const { cache, refs } = await this.syncRefs(t.remote, t.baseBranch, t.auth);
+      const sha = refs.get(`refs/remotes/origin/${t.baseBranch}`);
       if (sha) await this.pool(cache).prewarm(worktrees, sha);
     };
     const p = run().catch(() => undefined);

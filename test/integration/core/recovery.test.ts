@@ -61,7 +61,10 @@ describe('failed-task recovery', () => {
       const stop = scheduleRecovery(deps, {
         intervalMs: 60_000,
         retryAfterMs: 600_000,
-        onRequeued: (n) => (stop(), resolve(n)),
+        onRequeued: (n) => {
+          stop();
+          resolve(n);
+        },
       });
     });
     expect(requeued).toBe(1);

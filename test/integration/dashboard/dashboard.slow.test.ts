@@ -182,7 +182,10 @@ describe('dashboard in real Chromium (real app, fake Ollama, local forge, real g
     const stats = await getStats(url);
     expect(Object.keys(stats.models).sort()).toEqual([GOOD, LAZY].sort());
     expect(stats.models[GOOD]?.successes).toBeGreaterThanOrEqual(1);
-    expect(stats.models[LAZY]?.failures).toBeGreaterThanOrEqual(2);
+    expect(
+      stats.models[LAZY]?.failures,
+      JSON.stringify({ report: errorReport(root, 'task-2 - Think only.md'), models: stats.models }),
+    ).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#models-table tr[data-model]').count()).toBe(2);
     for (const [name, m] of Object.entries(stats.models)) {
       const row = page.locator(`#models-table tr[data-model="${name}"]`);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TpError } from '../../../src/errors/index.js';
 import { GiteaForge } from '../../../src/forges/gitea/index.js';
@@ -10,7 +8,6 @@ import { type FakeGitea, startFakeGitea } from '../../fixtures/fake-gitea/index.
 import { type GitHttpServer, startGitHttpServer } from '../../fixtures/git-http/index.js';
 import { authEnv, cleanGit } from '../../helpers/clean-git.js';
 
-const run = promisify(execFile);
 const TOKEN = 'tp-secret-token-5f2c9a81e7d4';
 const fastRetry = { maxRetries: 3, initialDelayMs: 5, maxDelayMs: 20 };
 

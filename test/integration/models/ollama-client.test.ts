@@ -14,7 +14,9 @@ const fail = (p: Promise<unknown>) =>
     },
     (e: TpError) => e,
   );
-const chatBody = () => fake.requestsTo('/api/chat').at(-1)?.body as Record<string, any>;
+/** The part of a chat request body the assertions read. */
+type ChatBody = Record<string, unknown> & { options: Record<string, unknown> };
+const chatBody = () => fake.requestsTo('/api/chat').at(-1)?.body as ChatBody;
 
 beforeAll(async () => {
   fake = await startFakeOllama();

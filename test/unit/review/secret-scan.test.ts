@@ -31,7 +31,7 @@ describe('scanDiff', () => {
     const d = [
       '+++ b/x.js',
       '@@ -1,3 +1,3 @@',
-      '-const token = "ghp_' + 'b'.repeat(36) + '";',
+      `-const token = "ghp_${'b'.repeat(36)}";`,
       ' const secret = process.env.SECRET;',
       '+const token = process.env.GITHUB_TOKEN;',
       '+const sample = "AKIAIOSFODNN7EXAMPLE"; // docs example',

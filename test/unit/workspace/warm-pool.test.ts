@@ -9,7 +9,7 @@ describe('Workspace: start-up warm-up', () => {
     const root = tmpDir();
     const { remote } = bareRemote(root);
     const { ws, count } = recordingWorkspace(root);
-    await ws.warmUp(remote, 'main', undefined, 3);
+    await ws.warmUp(async () => ({ remote, baseBranch: 'main', auth: undefined }), 3);
     expect(count('clone')).toBe(1);
     expect(count('worktree')).toBe(3);
     const base = gitOut(['rev-parse', 'main'], remote);
@@ -40,7 +40,8 @@ describe('Workspace: start-up warm-up', () => {
   it('never throws: a remote that is not there is left to the first run to report', async () => {
     const root = tmpDir();
     const { ws, count } = recordingWorkspace(root);
-    await expect(ws.warmUp(path.join(root, 'missing.git'), 'main', undefined, 2)).resolves.toBeUndefined();
+    const missing = { remote: path.join(root, 'missing.git'), baseBranch: 'main', auth: undefined };
+    await expect(ws.warmUp(async () => missing, 2)).resolves.toBeUndefined();
     expect(count('worktree')).toBe(0);
   });
 });
