@@ -263,7 +263,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions = {}):
       await notifier?.close();
       await stats.close();
       // Background cleans of pooled worktrees log their git calls: let them end first.
-      await parts?.workspace.drain();
+      await parts?.workspace.close();
       store.close();
       await logs.close();
     },

@@ -1,6 +1,7 @@
 import { TpError } from '../errors/index.js';
 import { buildChildEnv } from '../sandbox/index.js';
 import { redact } from '../secrets/index.js';
+import type { GitSpawner } from './git-spawner.js';
 import { runGit } from './run-git.js';
 
 /**
@@ -32,6 +33,8 @@ export interface GitOptions {
   /** Strings to redact from error messages. */
   secrets?: string[];
   timeoutMs?: number;
+  /** Start the process through this helper rather than from the service itself (see GitSpawner). */
+  spawner?: GitSpawner | undefined;
 }
 
 export type GitLog = (line: { args: string[]; cwd: string; durationMs: number; ok: boolean }) => void;
@@ -141,7 +144,12 @@ export async function gitResult(args: string[], options: GitOptions, log?: GitLo
   if (options.auth?.header)
     secrets.push(options.auth.header, options.auth.header.replace(/^[^:]+:\s*\S+\s+/, ''));
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const res = await runGit([...SAFE_GIT_CONFIG, ...args], { cwd: options.cwd, env, timeoutMs });
+  const res = await runGit([...SAFE_GIT_CONFIG, ...args], {
+    cwd: options.cwd,
+    env,
+    timeoutMs,
+    spawner: options.spawner,
+  });
   const ok = res.exitCode === 0 && !res.timedOut;
   log?.({ args: logged, cwd: options.cwd, durationMs: Date.now() - started, ok });
   if (ok) return { ok: true, stdout: res.stdout };

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { GitSpawner } from './git-spawner.js';
 
 /** What one finished git process said. */
 export interface GitExit {
@@ -11,22 +12,49 @@ export interface GitExit {
   spawnError?: Error;
 }
 
-/** More output than any git call of ours needs (a diff of a very large change); beyond it the call fails. */
+/** One git process to run, as plain data (it crosses to the spawner process). */
+export interface GitRequest {
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** More output than any git call of ours needs (a diff of a very large change); beyond it the call fails. */
+  maxOutput: number;
+  /** Time between SIGTERM and SIGKILL of a git that outlived its timeout. */
+  killGraceMs: number;
+}
+
 const MAX_OUTPUT = 128 * 1024 * 1024;
-/** Time between SIGTERM and SIGKILL of a git that outlived its timeout. */
 const KILL_GRACE_MS = 2_000;
 
 /**
- * Runs one git process and collects its output. This is `child_process.spawn` directly, not
- * execa: a task makes about six git calls on its critical path, and execa's per-call work
- * (signal-exit handlers, stream plumbing, an AbortSignal per timeout) cost more main-thread
- * time than the spawn itself in the burst profile. Git needs none of it: no stdin, bounded
- * output, a timeout.
+ * Runs one git process and collects its output: through `spawner` when one is given (the
+ * Workspace's, see GitSpawner), else from this process. This is `child_process.spawn`
+ * directly, not execa: a task makes about six git calls on its critical path, and execa's
+ * per-call work (signal-exit handlers, stream plumbing, an AbortSignal per timeout) cost more
+ * main-thread time than the spawn itself in the burst profile. Git needs none of it: no
+ * stdin, bounded output, a timeout.
  */
 export function runGit(
   args: readonly string[],
-  opts: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  opts: { cwd: string; env: Record<string, string>; timeoutMs: number; spawner?: GitSpawner | undefined },
 ): Promise<GitExit> {
+  const req: GitRequest = {
+    args,
+    cwd: opts.cwd,
+    env: opts.env,
+    timeoutMs: opts.timeoutMs,
+    maxOutput: MAX_OUTPUT,
+    killGraceMs: KILL_GRACE_MS,
+  };
+  return opts.spawner ? opts.spawner.run(req) : collectProcess(spawn, req);
+}
+
+/**
+ * Spawns git and collects its output. Self-contained on purpose (no imports, no module-level
+ * helpers): the spawner process runs this very function from its source text.
+ */
+export function collectProcess(spawnGit: typeof spawn, req: GitRequest): Promise<GitExit> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -36,9 +64,9 @@ export function runGit(
     let killTimer: NodeJS.Timeout | undefined;
     // Its own process group: a timeout ends git and what it started (ssh, a credential helper,
     // an alias), which would otherwise hold the pipes open.
-    const child = spawn('git', args, {
-      cwd: opts.cwd,
-      env: opts.env,
+    const child = spawnGit('git', req.args, {
+      cwd: req.cwd,
+      env: req.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -49,14 +77,24 @@ export function runGit(
         // The group is gone already.
       }
     };
+    const text = (chunks: Buffer[]) => {
+      const s = Buffer.concat(chunks).toString('utf8');
+      if (s.endsWith('\r\n')) return s.slice(0, -2);
+      return s.endsWith('\n') ? s.slice(0, -1) : s;
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill('SIGTERM');
+      killTimer = setTimeout(() => kill('SIGKILL'), req.killGraceMs);
+    }, req.timeoutMs);
     const finish = (exitCode: number | null, spawnError?: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
       resolve({
-        stdout: stripFinalNewline(Buffer.concat(out).toString('utf8')),
-        stderr: stripFinalNewline(Buffer.concat(err).toString('utf8')),
+        stdout: text(out),
+        stderr: text(err),
         exitCode,
         timedOut,
         ...(spawnError ? { spawnError } : {}),
@@ -64,26 +102,16 @@ export function runGit(
     };
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_OUTPUT) {
+      if (size > req.maxOutput) {
         kill('SIGKILL');
         return;
       }
       into.push(chunk);
     };
-    child.stdout.on('data', collect(out));
-    child.stderr.on('data', collect(err));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill('SIGTERM');
-      killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
-    }, opts.timeoutMs);
+    child.stdout?.on('data', collect(out));
+    child.stderr?.on('data', collect(err));
     child.on('error', (e) => finish(null, e));
     // 'close' (not 'exit'): the pipes are drained, so the output is complete.
-    child.on('close', (code) => finish(size > MAX_OUTPUT ? null : code));
+    child.on('close', (code) => finish(size > req.maxOutput ? null : code));
   });
-}
-
-function stripFinalNewline(s: string): string {
-  if (s.endsWith('\r\n')) return s.slice(0, -2);
-  return s.endsWith('\n') ? s.slice(0, -1) : s;
 }

@@ -4,6 +4,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
 import { type GitLog, git, gitResult, type PushAuth, refuseOptionLike } from './git.js';
+import { GitSpawner } from './git-spawner.js';
 import { killProcessesUnder } from './orphans.js';
 import { WorktreePool } from './pool.js';
 import { PushBatcher } from './push-batch.js';
@@ -94,6 +95,8 @@ export class Workspace {
   /** Worktrees (by dir) whose task asked for its push, per cache, until they are given back. */
   private readonly pushing = new Map<string, Set<string>>();
   private processes = 0;
+  /** Starts this Workspace's git processes from a small helper process (see GitSpawner). */
+  private readonly spawner = new GitSpawner();
   /** The start-up warm-up, while it runs (drain waits for it). */
   private warming: Promise<void> | undefined;
 
@@ -111,12 +114,14 @@ export class Workspace {
   private g(args: string[], cwd: string, call: GitCall = {}): Promise<string> {
     const { secrets, env: baseEnv } = this.options;
     this.processes++;
-    return git(args, { cwd, ...call, secrets, baseEnv }, this.options.log).catch((err: unknown) => {
-      // A failed git call leaves a worktree in a state nobody checked: never reuse it. A
-      // missing config key (the signing-key lookup) is not a failure of the worktree.
-      if (!args.includes('config')) for (const pool of this.pools.values()) pool.taint(cwd);
-      throw err;
-    });
+    return git(args, { cwd, ...call, secrets, baseEnv, spawner: this.spawner }, this.options.log).catch(
+      (err: unknown) => {
+        // A failed git call leaves a worktree in a state nobody checked: never reuse it. A
+        // missing config key (the signing-key lookup) is not a failure of the worktree.
+        if (!args.includes('config')) for (const pool of this.pools.values()) pool.taint(cwd);
+        throw err;
+      },
+    );
   }
 
   /** Serialises what git needs exclusive on one cache: the clone, worktree admin changes. */
@@ -421,6 +426,12 @@ export class Workspace {
     }
   }
 
+  /** Drains, then ends the git helper process (the service's close). */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.spawner.close();
+  }
+
   /** Waits for background work (the start-up warm-up, worktree cleans and removals) to finish. */
   async drain(): Promise<void> {
     await this.warming;
@@ -533,7 +544,7 @@ export class Workspace {
           this.processes++;
           return gitResult(
             [`--git-dir=${cache}`, ...args],
-            { cwd: cache, auth, network: true, secrets, baseEnv },
+            { cwd: cache, auth, network: true, secrets, baseEnv, spawner: this.spawner },
             log,
           );
         },

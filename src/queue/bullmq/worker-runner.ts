@@ -233,7 +233,7 @@ export async function createWorkerRunner(
         await parts.warmUp?.stop();
         await parts.router?.stop();
         // Background cleans of pooled worktrees log their git calls: let them end first.
-        await parts.workspace.drain();
+        await parts.workspace.close();
         cache.close();
         await logs.close();
         await slot.release();
