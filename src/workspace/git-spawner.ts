@@ -10,7 +10,9 @@ interface Reply {
 // The spawner's whole program: `collectProcess` from its own source text, so it runs exactly
 // the code this process would, with no second file to ship next to the build. It ends with
 // its parent (the IPC channel closes when the service exits or is killed).
+// __name: esbuild (tsx, some test runners) wraps inner functions in it when it keeps their names.
 const SOURCE = `
+var __name = (fn) => fn;
 const { spawn } = require('node:child_process');
 const collectProcess = (${collectProcess.toString()});
 process.on('message', ({ id, req }) => {
