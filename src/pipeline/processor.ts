@@ -98,13 +98,14 @@ export class TaskProcessor implements Dispatcher {
 
   /**
    * Start-up: clears worktrees left behind by a process that died mid-task, then readies the
-   * default repository in the background (cache, fetch, a worktree per concurrency slot), so
+   * default repository in the background (cache, fetch, two worktrees per concurrency slot), so
    * the first tasks start as fast as the later ones.
    */
   async prepare(): Promise<void> {
     const n = await this.deps.workspace.sweepOrphans();
     if (n > 0) this.deps.logger.info({ removed: n }, 'removed orphaned worktrees');
-    const slots = this.deps.config.processing.concurrency;
+    // Twice the slots: a task gives its slot back at commit but holds its worktree until its push.
+    const slots = this.deps.config.processing.concurrency * 2;
     void this.deps.workspace.warmUp(async () => {
       const t = await this.deps.defaultTarget?.().catch(() => undefined);
       if (t) this.defaultTarget ??= { remote: t.remote, auth: t.auth };

@@ -13,7 +13,7 @@ const worktrees = (root: string) => {
 describe('start-up warm-up of the default repository (memory backend)', () => {
   const open = openAppsClosedAfterEach();
 
-  it('an idle service has the cache and one worktree per slot ready; the first task takes one of them', async () => {
+  it('an idle service has the cache and two worktrees per slot ready; the first task takes one of them', async () => {
     const { root, remote } = await makeProject({
       processing: { concurrency: 2 },
       agent: { type: 'command', command: 'echo change > change.txt' },
@@ -21,8 +21,8 @@ describe('start-up warm-up of the default repository (memory backend)', () => {
     const app = await open(root);
     await app.worker.start({ watch: true });
     await waitFor(
-      () => worktrees(root).length === 2,
-      'two pre-made worktrees',
+      () => worktrees(root).length === 4,
+      'four pre-made worktrees',
       20_000,
       () => worktrees(root),
     );
@@ -36,7 +36,7 @@ describe('start-up warm-up of the default repository (memory backend)', () => {
       20_000,
       () => folderContents(root),
     );
-    // The task ran in a pre-made worktree: no third one was made.
+    // The task ran in a pre-made worktree: no fifth one was made.
     expect(worktrees(root).sort()).toEqual(ready.sort());
     expect(gitOut(['for-each-ref', '--format=%(refname)', 'refs/heads/'], remote)).toContain(
       'refs/heads/task-1',
