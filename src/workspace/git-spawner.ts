@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { collectProcess, type GitExit, type GitRequest } from './run-git.js';
+import { collectProcess, type GitExit, type GitRequest, type GitRunner } from './run-git.js';
 
 /** What the spawner sends back: the exit, with a spawn error as plain fields (JSON drops an Error's). */
 interface Reply {
@@ -42,7 +42,7 @@ const MAX_RESTARTS = 3;
  * the service does. If it dies, the calls it was running fail as git failures that say so
  * (running them again could repeat a push); after MAX_RESTARTS deaths, git runs from here.
  */
-export class GitSpawner {
+export class GitSpawner implements GitRunner {
   private child: ChildProcess | undefined;
   private restarts = 0;
   private closed = false;

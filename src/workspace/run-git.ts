@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import type { GitSpawner } from './git-spawner.js';
 
 /** What one finished git process said. */
 export interface GitExit {
@@ -24,6 +23,11 @@ export interface GitRequest {
   killGraceMs: number;
 }
 
+/** Something that runs a git request elsewhere (GitSpawner: a helper process). */
+export interface GitRunner {
+  run(req: GitRequest): Promise<GitExit>;
+}
+
 const MAX_OUTPUT = 128 * 1024 * 1024;
 const KILL_GRACE_MS = 2_000;
 
@@ -37,7 +41,7 @@ const KILL_GRACE_MS = 2_000;
  */
 export function runGit(
   args: readonly string[],
-  opts: { cwd: string; env: Record<string, string>; timeoutMs: number; spawner?: GitSpawner | undefined },
+  opts: { cwd: string; env: Record<string, string>; timeoutMs: number; spawner?: GitRunner | undefined },
 ): Promise<GitExit> {
   const req: GitRequest = {
     args,
