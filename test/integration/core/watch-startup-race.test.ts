@@ -12,7 +12,7 @@ describe('watcher start-up', () => {
     });
     const app = await createApp(loadConfig({ cwd: root, env: {} }));
     // The API answers while start-up runs: a file lands right after the scan of todo/, before
-    // chokidar watches (it ignores files present when it starts), so no event will tell of it.
+    // the folder watch starts (it reports only changes made after it starts), so no event will tell of it.
     const listPending = app.source.listPending.bind(app.source);
     let scans = 0;
     app.source.listPending = async () => {

@@ -120,7 +120,7 @@ describe('dashboard in real Chromium (real app, fake Ollama, local forge, real g
     await done;
 
     const report = errorReport(root, 'task-2 - Think only.md');
-    expect(report.code).toBe('AGENT_NO_CHANGES');
+    expect(report.code, JSON.stringify(report)).toBe('AGENT_NO_CHANGES');
     expect(report.hint).toBeTruthy();
     const stats = await getStats(url);
     const failure = stats.failures.find((f) => f.taskId === '2');
