@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TpError } from '../errors/index.js';
+import { CacheFetches } from './cache-fetch.js';
 import { type GitLog, git, gitResult, type PushAuth, refuseOptionLike } from './git.js';
 import { GitSpawner } from './git-spawner.js';
-import { killProcessesUnder } from './orphans.js';
+import { killProcessesUnder, sweepCache } from './orphans.js';
 import { WorktreePool } from './pool.js';
 import { PushBatcher } from './push-batch.js';
-import { readRefsFromFiles } from './read-refs.js';
-import { SingleFlight } from './single-flight.js';
 import { type GitCall, type PreparedWorktree, WorktreeGit } from './worktree-git.js';
 
 export { type PreparedWorktree, TASK_TRAILER } from './worktree-git.js';
@@ -63,21 +62,8 @@ export async function emptyCommit(
   return git(['commit-tree', EMPTY_TREE, '-m', message], { cwd: repo, env, baseEnv });
 }
 
-/** A cache's single-flight fetch, the auth its next run uses, and the refs the last run saw. */
-interface CacheSync {
-  flight: SingleFlight<Map<string, string>>;
-  /** Fetches run so far (every MAINTAIN_EVERY-th is followed by a `gc --auto`). */
-  fetches: number;
-  auth: PushAuth | undefined;
-  refs: Map<string, string>;
-}
-
 const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const SHA = /^[0-9a-f]{40,64}$/;
-/** A fetch started this recently has not read the remote's refs yet: a new request may join it. */
-const FETCH_JOIN_MS = 10;
-/** How often (in fetches) the cache gets a `gc --auto`: commits and fetches start none themselves. */
-const MAINTAIN_EVERY = 20;
 
 /**
  * Git worktrees of the target repository. Each target gets one bare cache clone under
@@ -87,7 +73,8 @@ const MAINTAIN_EVERY = 20;
  */
 export class Workspace {
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly syncs = new Map<string, CacheSync>();
+  /** Each cache's shared fetches. */
+  private readonly fetches = new CacheFetches((args, cwd, call) => this.g(args, cwd, call));
   private readonly pools = new Map<string, WorktreePool>();
   private readonly pushers = new Map<string, PushBatcher>();
   /** Commit made in a worktree (dir + branch), so the push needs no process to find it. */
@@ -162,9 +149,8 @@ export class Workspace {
     refuseOptionLike(remote, 'repository');
     refuseOptionLike(baseBranch, 'branch');
     const cache = this.cacheDir(remote);
-    const sync = this.cacheSync(cache);
     // Taken before the clone: tasks that waited for the clone share the fetch that follows it.
-    const ticket = sync.flight.ticket();
+    const ticket = this.fetches.ticket(cache);
     if (!existsSync(path.join(cache, 'HEAD'))) {
       await this.exclusive(cache, async () => {
         if (existsSync(path.join(cache, 'HEAD'))) return;
@@ -177,7 +163,7 @@ export class Workspace {
       });
     }
     const started = Date.now();
-    const refs = await this.fetchRefs(cache, auth, ticket, freshSince).catch((err: unknown) => {
+    const refs = await this.fetches.request(cache, auth, ticket, freshSince).catch((err: unknown) => {
       throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
         code: 'GIT_FAILED',
         retryable: TpError.isInstance(err) && err.retryable,
@@ -195,78 +181,8 @@ export class Workspace {
    */
   prefetch(remote: string, auth: PushAuth | undefined, since: number): void {
     const cache = this.cacheDir(remote);
-    if (!this.syncs.has(cache) || remote.startsWith('-')) return;
-    this.fetchRefs(cache, auth, undefined, since).catch(() => undefined);
-  }
-
-  /** Joins the cache's next fetch (one in flight, one pending) and returns the heads it saw. */
-  private fetchRefs(
-    cache: string,
-    auth?: PushAuth,
-    since?: number,
-    freshSince?: number,
-  ): Promise<Map<string, string>> {
-    const sync = this.cacheSync(cache);
-    sync.auth = auth;
-    return sync.flight.request(since, freshSince);
-  }
-
-  private cacheSync(cache: string): CacheSync {
-    let sync = this.syncs.get(cache);
-    if (!sync) {
-      const created: CacheSync = {
-        fetches: 0,
-        auth: undefined,
-        refs: new Map(),
-        flight: new SingleFlight(async () => {
-          const call = { auth: created.auth, network: true };
-          // All heads in one round trip: the base to start from, and each task branch's
-          // current head (the lease for its push) without a separate ls-remote.
-          // No FETCH_HEAD (nobody reads it), no forced-update scan (a walk of every updated
-          // branch's history, only for a message we hide with --quiet), and no maintenance
-          // child after each fetch: every MAINTAIN_EVERY-th fetch starts one in the background.
-          await this.g(
-            [
-              'fetch',
-              '--quiet',
-              '--prune',
-              '--no-write-fetch-head',
-              '--no-show-forced-updates',
-              '--no-auto-gc',
-              '--',
-              'origin',
-              '+refs/heads/*:refs/remotes/origin/*',
-            ],
-            cache,
-            call,
-          );
-          created.refs = await this.readRefs(cache);
-          if (++created.fetches % MAINTAIN_EVERY === 1) {
-            // gc --auto does nothing until loose objects pile up; it is crash-safe if cut short.
-            void this.g(['gc', '--auto', '--quiet'], cache).catch(() => undefined);
-          }
-          return created.refs;
-        }, FETCH_JOIN_MS),
-      };
-      sync = created;
-      this.syncs.set(cache, sync);
-    }
-    return sync;
-  }
-
-  private async readRefs(cache: string): Promise<Map<string, string>> {
-    const fromFiles = await readRefsFromFiles(cache, 'refs/remotes/origin/');
-    if (fromFiles) return fromFiles;
-    const out = await this.g(
-      ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/remotes/origin/'],
-      cache,
-    );
-    const refs = new Map<string, string>();
-    for (const line of out.split('\n')) {
-      const m = /^(\S+) (\S+)$/.exec(line);
-      if (m) refs.set(m[1]!, m[2]!);
-    }
-    return refs;
+    if (!this.fetches.has(cache) || remote.startsWith('-')) return;
+    this.fetches.request(cache, auth, undefined, since).catch(() => undefined);
   }
 
   /** Head of `branch` on the remote, or '' when the branch does not exist there. */
@@ -318,7 +234,7 @@ export class Workspace {
   private seedIfEmpty(cache: string, remote: string, baseBranch: string, auth?: PushAuth) {
     return this.exclusive(cache, async (): Promise<string | undefined> => {
       // Under the lock, after a fresh fetch: another task may have seeded it meanwhile.
-      const refs = await this.fetchRefs(cache, auth);
+      const refs = await this.fetches.request(cache, auth);
       const seeded = refs.get(`refs/remotes/origin/${baseBranch}`);
       if (seeded || refs.size > 0) return seeded;
       const sha = await emptyCommit(cache, this.options.author, 'Initial commit', this.options.env);
@@ -386,44 +302,10 @@ export class Workspace {
     let removed = 0;
     for (const name of caches) {
       const cache = path.join(cacheRoot, name);
-      await this.exclusive(cache, async () => {
-        const list = await this.g(['worktree', 'list', '--porcelain'], cache).catch(() => '');
-        const kept = new Set<string>();
-        for (const block of list.split('\n\n')) {
-          const dir = /^worktree (.+)$/m.exec(block)?.[1];
-          if (!dir || path.resolve(dir) === path.resolve(cache)) continue;
-          if (path.resolve(dir).startsWith(`${root}${path.sep}`)) {
-            await rm(dir, { recursive: true, force: true });
-            removed++;
-          } else {
-            const head = /^branch (.+)$/m.exec(block)?.[1];
-            if (head) kept.add(head);
-          }
-        }
-        await this.g(['worktree', 'prune'], cache).catch(() => undefined);
-        await this.pruneHeads(cache, kept).catch(() => undefined);
-      });
+      removed += await this.exclusive(cache, () => sweepCache(cache, root, (args) => this.g(args, cache)));
     }
     await rm(root, { recursive: true, force: true });
     return removed;
-  }
-
-  /**
-   * Deletes the cache's local branches that no worktree uses: task branches of finished runs
-   * (the remote keeps its copy), which would otherwise pile up over months.
-   */
-  private async pruneHeads(cache: string, kept: Set<string>): Promise<void> {
-    const out = await this.g(['for-each-ref', '--format=%(refname)', 'refs/heads/'], cache);
-    const head = await this.g(['symbolic-ref', '-q', 'HEAD'], cache).catch(() => '');
-    const stale = out
-      .split('\n')
-      .filter((r) => r.startsWith('refs/heads/') && !kept.has(r) && r !== head)
-      .map((r) => r.slice('refs/heads/'.length))
-      .filter((b) => !b.startsWith('-'));
-    // One process per few hundred branches; the names come from for-each-ref, not from input.
-    for (let i = 0; i < stale.length; i += 200) {
-      await this.g(['branch', '-D', '--quiet', ...stale.slice(i, i + 200)], cache);
-    }
   }
 
   /** Drains, then ends the git helper process (the service's close). */
