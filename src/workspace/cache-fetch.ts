@@ -30,7 +30,16 @@ const REMOTES = 'refs/remotes/origin/';
 export class CacheFetches {
   private readonly syncs = new Map<string, CacheSync>();
 
-  constructor(private readonly git: RunGit) {}
+  /**
+   * `exclusive`: the cache's lock, which worktree admin changes hold too. A fetch must not run
+   * while `git worktree add` makes a worktree: until it is done, the new worktree's HEAD holds a
+   * placeholder (the null id), and the fetch's connectivity check, which walks every worktree's
+   * HEAD, fails with "bad object worktrees/<name>/HEAD".
+   */
+  constructor(
+    private readonly git: RunGit,
+    private readonly exclusive: <T>(cache: string, fn: () => Promise<T>) => Promise<T>,
+  ) {}
 
   /** Has this cache been fetched (or asked to be) in this process? */
   has(cache: string): boolean {
@@ -65,24 +74,27 @@ export class CacheFetches {
           // No FETCH_HEAD (nobody reads it), no forced-update scan (a walk of every updated
           // branch's history, only for a message we hide with --quiet), and no maintenance
           // child after each fetch: every MAINTAIN_EVERY-th fetch starts one in the background.
-          await this.git(
-            [
-              'fetch',
-              '--quiet',
-              '--prune',
-              '--no-write-fetch-head',
-              '--no-show-forced-updates',
-              '--no-auto-gc',
-              '--',
-              'origin',
-              `+refs/heads/*:${REMOTES}*`,
-            ],
-            cache,
-            call,
-          );
+          const fetch = () =>
+            this.git(
+              [
+                'fetch',
+                '--quiet',
+                '--prune',
+                '--no-write-fetch-head',
+                '--no-show-forced-updates',
+                '--no-auto-gc',
+                '--',
+                'origin',
+                `+refs/heads/*:${REMOTES}*`,
+              ],
+              cache,
+              call,
+            );
+          await this.exclusive(cache, fetch);
           const refs = await this.readRefs(cache);
           if (++created.fetches % MAINTAIN_EVERY === 1) {
             // gc --auto does nothing until loose objects pile up; it is crash-safe if cut short.
+            // Not under the lock: when it has work, it detaches and outlives this call anyway.
             void this.git(['gc', '--auto', '--quiet'], cache).catch(() => undefined);
           }
           return refs;

@@ -74,7 +74,10 @@ const SHA = /^[0-9a-f]{40,64}$/;
 export class Workspace {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Each cache's shared fetches. */
-  private readonly fetches = new CacheFetches((args, cwd, call) => this.g(args, cwd, call));
+  private readonly fetches = new CacheFetches(
+    (args, cwd, call) => this.g(args, cwd, call),
+    (cache, fn) => this.exclusive(cache, fn),
+  );
   private readonly pools = new Map<string, WorktreePool>();
   private readonly pushers = new Map<string, PushBatcher>();
   /** Commit made in a worktree (dir + branch), so the push needs no process to find it. */
@@ -232,7 +235,8 @@ export class Workspace {
    * A repository that has branches but not the base is left alone (that is a config error).
    */
   private seedIfEmpty(cache: string, remote: string, baseBranch: string, auth?: PushAuth) {
-    return this.exclusive(cache, async (): Promise<string | undefined> => {
+    // Its own lock, not the cache's: the fetch below takes the cache's lock.
+    return this.exclusive(`${cache}\0seed`, async (): Promise<string | undefined> => {
       // Under the lock, after a fresh fetch: another task may have seeded it meanwhile.
       const refs = await this.fetches.request(cache, auth);
       const seeded = refs.get(`refs/remotes/origin/${baseBranch}`);

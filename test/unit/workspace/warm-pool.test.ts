@@ -2,7 +2,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitOut, tmpDir } from '../../helpers/project.js';
-import { bareRemote, recordingWorkspace } from '../../helpers/workspace.js';
+import { bareRemote, recordingWorkspace, testWorkspace } from '../../helpers/workspace.js';
 
 describe('Workspace: start-up warm-up', () => {
   it('clones, fetches and makes idle worktrees at the base; the first tasks then run no worktree add', async () => {
@@ -70,5 +70,42 @@ describe('Workspace: a worktree given back before its push', () => {
     expect(gitOut(['ls-tree', '--name-only', 'task-1'], remote).split('\n')).toContain('one.txt');
     await ws.cleanup(remote, b);
     await ws.drain();
+  });
+});
+
+describe('Workspace: fetches and worktree adds on one cache', () => {
+  it('never overlap: a fetch during a worktree add fails on its placeholder HEAD', async () => {
+    const root = tmpDir();
+    const { remote } = bareRemote(root);
+    const calls: { sub: string; start: number; end: number; ok: boolean }[] = [];
+    const ws = testWorkspace(root, {
+      log: (l) => {
+        const end = performance.now();
+        calls.push({ sub: l.args.join(' '), start: end - l.durationMs, end, ok: l.ok });
+      },
+    });
+    await ws.sync(remote, 'main');
+    // The warm-up makes 8 worktrees while fetches keep coming, as when a restart has a task queued.
+    let warming = true;
+    const warm = ws
+      .warmUp(async () => ({ remote, baseBranch: 'main', auth: undefined }), 8)
+      .finally(() => {
+        warming = false;
+      });
+    let fetched = 0;
+    while (warming) {
+      await ws.sync(remote, 'main');
+      fetched++;
+    }
+    await warm;
+    await ws.drain();
+    const adds = calls.filter((c) => c.sub.startsWith('worktree add'));
+    const fetches = calls.filter((c) => c.sub.startsWith('fetch'));
+    expect(adds).toHaveLength(8);
+    expect(fetched).toBeGreaterThan(0);
+    expect(calls.filter((c) => !c.ok)).toEqual([]);
+    // 2 ms of slack: durations are whole milliseconds of Date.now, the end here is just after.
+    const overlapping = fetches.filter((f) => adds.some((a) => f.start < a.end - 2 && a.start < f.end - 2));
+    expect(overlapping).toEqual([]);
   });
 });
