@@ -167,7 +167,9 @@ export class Workspace {
     }
     const started = Date.now();
     const refs = await this.fetches.request(cache, auth, ticket, freshSince).catch((err: unknown) => {
-      throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository.`, {
+      // git's own words (already redacted) say whether it was the network, auth or the repository.
+      const why = err instanceof Error ? ` (${err.message})` : '';
+      throw new TpError(`Cannot fetch base branch "${baseBranch}" from the target repository${why}.`, {
         code: 'GIT_FAILED',
         retryable: TpError.isInstance(err) && err.retryable,
         cause: err,

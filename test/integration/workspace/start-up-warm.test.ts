@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openAppsClosedAfterEach } from '../../helpers/apps.js';
@@ -41,5 +41,24 @@ describe('start-up warm-up of the default repository (memory backend)', () => {
     expect(gitOut(['for-each-ref', '--format=%(refname)', 'refs/heads/'], remote)).toContain(
       'refs/heads/task-1',
     );
+  });
+
+  it('a task queued at each restart runs while the warm-up makes worktrees, and fails only for its own reason', async () => {
+    // The agent changes nothing: each task must end AGENT_NO_CHANGES, never a git failure of
+    // the warm-up's making (a fetch racing a worktree add failed with GIT_FAILED).
+    const { root } = await makeProject({
+      processing: { concurrency: 2 },
+      agent: { type: 'command', command: 'true' },
+    });
+    const app = await open(root);
+    for (const id of ['1', '2', '3', '4']) {
+      writeTask(root, id, { title: `Restart ${id}` });
+      await app.worker.start({ watch: false });
+      await app.worker.idle();
+      const report = JSON.parse(
+        readFileSync(path.join(root, 'backlog', 'failed', `task-${id} - Restart ${id}.error.json`), 'utf8'),
+      );
+      expect(report.code, JSON.stringify(report)).toBe('AGENT_NO_CHANGES');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitOut, tmpDir } from '../../helpers/project.js';
@@ -107,5 +107,18 @@ describe('Workspace: fetches and worktree adds on one cache', () => {
     // 2 ms of slack: durations are whole milliseconds of Date.now, the end here is just after.
     const overlapping = fetches.filter((f) => adds.some((a) => f.start < a.end - 2 && a.start < f.end - 2));
     expect(overlapping).toEqual([]);
+  });
+
+  it("a fetch that fails names git's reason, not only the branch", async () => {
+    const root = tmpDir();
+    const { remote } = bareRemote(root);
+    const ws = testWorkspace(root);
+    await ws.sync(remote, 'main');
+    rmSync(remote, { recursive: true, force: true });
+    const err = await ws.prepare(remote, 'main', 'task-1').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GIT_FAILED' });
+    expect((err as Error).message).toMatch(
+      /^Cannot fetch base branch "main" from the target repository \(git fetch failed: .+\)\.$/,
+    );
   });
 });
