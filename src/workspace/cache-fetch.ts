@@ -9,7 +9,7 @@ type RunGit = (
   call?: { auth?: PushAuth | undefined; network?: boolean },
 ) => Promise<string>;
 
-/** A cache's single-flight fetch, the auth its next run uses, and the refs the last run saw. */
+/** A cache's single-flight fetch, the auth its next run uses, and how many fetches ran. */
 interface CacheSync {
   flight: SingleFlight<Map<string, string>>;
   /** Fetches run so far (every MAINTAIN_EVERY-th is followed by a `gc --auto`). */

@@ -249,7 +249,10 @@ export class Workspace {
         auth,
         network: true,
       });
-      await this.g(['update-ref', '--', `refs/remotes/origin/${baseBranch}`, sha], cache);
+      // Under the cache's lock: a fetch (which holds it) writes the same ref.
+      await this.exclusive(cache, () =>
+        this.g(['update-ref', '--', `refs/remotes/origin/${baseBranch}`, sha], cache),
+      );
       refs.set(`refs/remotes/origin/${baseBranch}`, sha);
       return sha;
     });
