@@ -1,8 +1,7 @@
 import { TpError } from '../errors/index.js';
 import { buildChildEnv } from '../sandbox/index.js';
 import { redact } from '../secrets/index.js';
-import type { GitSpawner } from './git-spawner.js';
-import { runGit } from './run-git.js';
+import { type GitRunner, runGit } from './run-git.js';
 
 /**
  * How one git call authenticates against a remote (a forge's push auth); applied per command
@@ -34,7 +33,7 @@ export interface GitOptions {
   secrets?: string[];
   timeoutMs?: number;
   /** Start the process through this helper rather than from the service itself (see GitSpawner). */
-  spawner?: GitSpawner | undefined;
+  spawner?: GitRunner | undefined;
 }
 
 export type GitLog = (line: { args: string[]; cwd: string; durationMs: number; ok: boolean }) => void;
