@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../../src/workspace/index.js';
@@ -35,10 +35,15 @@ interface Call {
   env: Record<string, string>;
 }
 
+/**
+ * One file per call: git calls run concurrently (the pool's background clean, `gc --auto`), and
+ * appends of several writes each to one shared log interleave, which tore a call's record apart.
+ */
 async function calls(): Promise<Call[]> {
-  const text = await readFile(log, 'utf8').catch(() => '');
-  return text
-    .split('\u0001CALL\n')
+  const names = await readdir(log).catch(() => [] as string[]);
+  const texts = await Promise.all(names.map((n) => readFile(path.join(log, n), 'utf8')));
+  return texts
+    .map((t) => t.replace(/^\u0001CALL\n/, ''))
     .filter((c) => c.trim() !== '')
     .map((c) => {
       const [argPart = '', envPart = ''] = c.split('\u0001ENV\n');
@@ -63,13 +68,15 @@ beforeAll(async () => {
   ({ root, remote } = await makeProject());
   const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
   const bin = path.join(root, 'wrapper-bin');
-  log = path.join(root, 'git-calls.log');
+  log = path.join(root, 'git-calls');
   await mkdir(bin);
+  await mkdir(log);
   await writeFile(
     path.join(bin, 'git'),
     [
       '#!/bin/sh',
-      `{ printf '\\001CALL\\n'; for a in "$@"; do printf '%s\\000' "$a"; done; printf '\\001ENV\\n'; env -0; } >> '${log}'`,
+      `f=$(mktemp '${log}/call.XXXXXX')`,
+      `{ printf '\\001CALL\\n'; for a in "$@"; do printf '%s\\000' "$a"; done; printf '\\001ENV\\n'; env -0; } > "$f"`,
       `exec '${realGit}' "$@"`,
       '',
     ].join('\n'),
@@ -124,8 +131,8 @@ describe('the environment of every git process', () => {
       const holders = Object.keys(c.env).filter((k) => c.env[k]?.includes(TOKEN));
       expect(holders, `token holders in git ${sub}`).toEqual(NETWORK.has(sub) ? ['GIT_CONFIG_VALUE_0'] : []);
       expect(c.args.join(' '), `git ${sub}`).toContain('-c core.hooksPath=/dev/null');
-      expect(c.env.HOME).toBe(root);
-      expect(c.env.LANG).toBe('C.UTF-8');
+      expect(c.env.HOME, `HOME in git ${sub}`).toBe(root);
+      expect(c.env.LANG, `LANG in git ${sub}`).toBe('C.UTF-8');
       if (NETWORK.has(sub)) {
         expect(c.env.GIT_CONFIG_VALUE_0, `auth on git ${sub}`).toBe(auth.header);
         expect(c.env.SSH_AUTH_SOCK).toBe('/tmp/agent.sock');
@@ -139,7 +146,8 @@ describe('the environment of every git process', () => {
   });
 
   it('git() without a base environment still passes only the allow-list', async () => {
-    await writeFile(log, '');
+    await rm(log, { recursive: true });
+    await mkdir(log);
     await git(['--version'], { cwd: root });
     const c = (await calls()).find((call) => call.args.includes('--version'));
     expect(c).toBeDefined();
