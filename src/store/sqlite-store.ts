@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditBuffer } from './audit-buffer.js';
+import { retryWhileBusy } from './busy-retry.js';
 import * as auditChain from './audit-chain.js';
 import * as auditRead from './audit-read.js';
 import type { DispatchedJob, JobLedger } from './job-ledger.js';
@@ -74,7 +75,8 @@ export class SqliteStore implements Store, JobLedger {
     this.db = new Database(file);
     // Before anything that takes a lock: several processes may open a new database at once.
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('journal_mode = WAL');
+    // Each step on its own: a step that met SQLITE_BUSY is repeated, not the ones before it.
+    retryWhileBusy(() => this.db.pragma('journal_mode = WAL'));
     this.db.pragma('synchronous = NORMAL');
     // The version is read inside an IMMEDIATE transaction (write lock first), so two processes
     // never both apply the same step ("table runs already exists").
@@ -85,10 +87,10 @@ export class SqliteStore implements Store, JobLedger {
       this.db.pragma(`user_version = ${v + 1}`);
       return true;
     });
-    while (step.immediate()) {
+    while (retryWhileBusy(() => step.immediate())) {
       // one migration per transaction, until the schema is current
     }
-    auditChain.prepareAuditChain(this.db);
+    retryWhileBusy(() => auditChain.prepareAuditChain(this.db));
     this.auditRows = new AuditBuffer(this.db);
   }
 
