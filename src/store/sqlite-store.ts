@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditBuffer } from './audit-buffer.js';
-import { retryWhileBusy } from './busy-retry.js';
 import * as auditChain from './audit-chain.js';
 import * as auditRead from './audit-read.js';
+import { retryWhileBusy } from './busy-retry.js';
 import type { DispatchedJob, JobLedger } from './job-ledger.js';
 import * as jobLedger from './job-ledger.js';
 import type {

@@ -10,6 +10,7 @@ import { Worker } from '../../../src/pipeline/worker.js';
 import { QueueSet } from '../../../src/queue/index.js';
 import { SqliteStore } from '../../../src/store/index.js';
 import { tmpDir, writeTask } from '../../helpers/project.js';
+import { untilTurn } from '../../helpers/turns.js';
 
 const STATES = ['todo', 'doing', 'review', 'failed', 'completed'] as const;
 
@@ -19,14 +20,6 @@ interface Call {
   freshSince: number | undefined;
   releaseSlot: (() => void) | undefined;
   finish: () => void;
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 5_000; i++) {
-    if (cond()) return;
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const opened: Array<{ worker: Worker; store: SqliteStore; calls: Call[] }> = [];
@@ -89,17 +82,17 @@ describe('Worker: the slot of a task that only publishes', () => {
     writeTask(w.root, '1');
     writeTask(w.root, '2');
     await w.worker.start({ watch: false });
-    await until(() => w.calls.length === 1, 'task 1 to start');
+    await untilTurn(() => w.calls.length === 1, 'task 1 to start');
     // Concurrency 1: task 2 waits while task 1 holds the slot.
     await new Promise((r) => setTimeout(r, 30));
     expect(w.calls.map((c) => c.id)).toEqual(['1']);
     w.calls[0]!.releaseSlot?.();
-    await until(() => w.calls.length === 2, 'task 2 to start');
+    await untilTurn(() => w.calls.length === 2, 'task 2 to start');
     expect(w.worker.processing().sort()).toEqual(['1', '2']);
     // Releasing twice, or settling after the release, frees nothing more.
     w.calls[0]!.releaseSlot?.();
     w.calls[0]!.finish();
-    await until(() => !w.worker.processing().includes('1'), 'task 1 to settle');
+    await untilTurn(() => !w.worker.processing().includes('1'), 'task 1 to settle');
     expect(w.worker.queueStats()[0]).toMatchObject({ running: 1 });
     w.calls[1]!.finish();
     await w.worker.idle();
@@ -111,16 +104,16 @@ describe('Worker: the slot of a task that only publishes', () => {
     writeTask(w.root, '1');
     writeTask(w.root, '2', { dependencies: ['1'] });
     await w.worker.start({ watch: false });
-    await until(() => w.calls.length === 1, 'task 1 to start');
+    await untilTurn(() => w.calls.length === 1, 'task 1 to start');
     const first = w.calls[0]!;
     expect(first.freshSince).toBeGreaterThanOrEqual(before);
     expect(first.freshSince).toBeLessThanOrEqual(first.at);
     first.finish();
-    await until(() => !w.worker.processing().includes('1'), 'task 1 to settle');
+    await untilTurn(() => !w.worker.processing().includes('1'), 'task 1 to settle');
     await new Promise((r) => setTimeout(r, 20));
     const released = Date.now();
     w.events.emit('task.completed', { taskId: '1', via: 'cli' });
-    await until(() => w.calls.length === 2, 'task 2 to start');
+    await untilTurn(() => w.calls.length === 2, 'task 2 to start');
     expect(w.calls[1]!.freshSince).toBeGreaterThanOrEqual(released);
     w.calls[1]!.finish();
     await w.worker.idle();
@@ -130,13 +123,13 @@ describe('Worker: the slot of a task that only publishes', () => {
     const w = build();
     writeTask(w.root, '1');
     await w.worker.start({ watch: false });
-    await until(() => w.calls.length === 1, 'task 1 to start');
+    await untilTurn(() => w.calls.length === 1, 'task 1 to start');
     expect(w.warms.n).toBe(0);
     writeTask(w.root, '2');
     await w.worker.inspect(path.join(w.root, 'backlog', 'todo', 'task-2 - Task number 2.md'));
     expect(w.warms.n).toBe(1);
     w.calls[0]!.finish();
-    await until(() => w.calls.length === 2, 'task 2 to start');
+    await untilTurn(() => w.calls.length === 2, 'task 2 to start');
     w.calls[1]!.finish();
     await w.worker.idle();
   });

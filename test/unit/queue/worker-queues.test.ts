@@ -11,6 +11,7 @@ import { type QueueDef, QueueSet } from '../../../src/queue/index.js';
 import { SqliteStore } from '../../../src/store/index.js';
 import type { Task } from '../../../src/tasks/types.js';
 import { tmpDir, writeTask } from '../../helpers/project.js';
+import { untilTurn } from '../../helpers/turns.js';
 
 const STATES = ['todo', 'doing', 'review', 'failed', 'completed'] as const;
 
@@ -33,15 +34,6 @@ function gatedProcessor(queues: QueueSet) {
     },
   };
   return { processor, peak, started, release };
-}
-
-/** Lets pending I/O and promise callbacks run (setImmediate is never faked here). */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 5_000; i++) {
-    if (cond()) return;
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const opened: Array<{ worker: Worker; store: SqliteStore; release: Map<string, () => void> }> = [];
@@ -86,7 +78,7 @@ describe('worker with named queues', () => {
     for (const id of ['1', '2', '3', '4']) writeTask(w.root, id, { priority: 'high' });
     for (const id of ['5', '6', '7']) writeTask(w.root, id, { priority: 'medium' });
     await w.worker.start({ watch: false });
-    await until(() => w.started.length === 3, 'three tasks to start');
+    await untilTurn(() => w.started.length === 3, 'three tasks to start');
     expect(w.started.slice(0, 2).sort()).toEqual(['1', '2']);
     expect(w.started[2]).toBe('5');
     expect(w.worker.queueStats().map((s) => [s.name, s.concurrency, s.running, s.waiting])).toEqual([
@@ -101,7 +93,10 @@ describe('worker with named queues', () => {
       const expected = w.started.length + (queue?.waiting ? 1 : 0);
       w.release.get(id)?.();
       w.release.delete(id);
-      await until(() => w.started.length === expected && !w.worker.processing().includes(id), `after ${id}`);
+      await untilTurn(
+        () => w.started.length === expected && !w.worker.processing().includes(id),
+        `after ${id}`,
+      );
     }
     await w.worker.idle();
     expect(w.started).toHaveLength(7);
@@ -113,14 +108,14 @@ describe('worker with named queues', () => {
     writeTask(w.root, '1', { priority: 'high' });
     writeTask(w.root, '2', { priority: 'medium', dependencies: ['1'] });
     await w.worker.start({ watch: false });
-    await until(() => w.started.length === 1, 'task 1 to start');
+    await untilTurn(() => w.started.length === 1, 'task 1 to start');
     w.release.get('1')?.();
     await w.worker.idle();
     // default had a free slot the whole time; 2 still waited for 1 (in review, not completed).
     expect(w.started).toEqual(['1']);
     expect(w.worker.queueStats().find((s) => s.name === 'default')).toMatchObject({ running: 0, waiting: 1 });
     w.events.emit('task.completed', { taskId: '1', via: 'cli' });
-    await until(() => w.started.length === 2, 'task 2 to start');
+    await untilTurn(() => w.started.length === 2, 'task 2 to start');
     expect(w.started).toEqual(['1', '2']);
     w.release.get('2')?.();
     await w.worker.idle();
@@ -138,11 +133,11 @@ describe('worker with named queues', () => {
     writeTask(w.root, '2', { priority: 'low', extra: 'createdAt: 2025-03-01T12:00:00Z' });
     writeTask(w.root, '3', { priority: 'medium', extra: 'createdAt: 2025-03-01T12:05:00Z' });
     await w.worker.start({ watch: false });
-    await until(() => w.started.length === 1, 'task 1 to start');
+    await untilTurn(() => w.started.length === 1, 'task 1 to start');
     expect(breaches).toEqual([]);
 
     await vi.advanceTimersByTimeAsync(10 * 60_000);
-    await until(() => breaches.length === 1, 'the SLA raise');
+    await untilTurn(() => breaches.length === 1, 'the SLA raise');
     expect(breaches[0]).toMatchObject({
       taskId: '2',
       file: 'task-2 - Task number 2.md',
@@ -162,7 +157,7 @@ describe('worker with named queues', () => {
 
     // Raised to medium and older than 3, task 2 now runs first.
     w.release.get('1')?.();
-    await until(() => w.started.length === 2, 'the next task');
+    await untilTurn(() => w.started.length === 2, 'the next task');
     expect(w.started).toEqual(['1', '2']);
   });
 
@@ -172,11 +167,11 @@ describe('worker with named queues', () => {
     writeTask(plain.root, '1', { priority: 'high' });
     writeTask(plain.root, '2', { priority: 'low' });
     await plain.worker.start({ watch: false });
-    await until(() => plain.started.length === 1, 'task 1 to start');
+    await untilTurn(() => plain.started.length === 1, 'task 1 to start');
     // No SLA configured: a waiting task arms nothing.
     expect(vi.getTimerCount()).toBe(0);
     plain.release.get('1')?.();
-    await until(() => plain.started.length === 2, 'task 2 to start');
+    await untilTurn(() => plain.started.length === 2, 'task 2 to start');
     plain.release.get('2')?.();
     await plain.worker.idle();
 
@@ -184,7 +179,7 @@ describe('worker with named queues', () => {
     writeTask(w.root, '1', { priority: 'high' });
     writeTask(w.root, '2', { priority: 'low' });
     await w.worker.start({ watch: false });
-    await until(() => w.started.length === 1, 'task 1 to start');
+    await untilTurn(() => w.started.length === 1, 'task 1 to start');
     expect(vi.getTimerCount()).toBe(1);
     const stopping = w.worker.stop();
     expect(vi.getTimerCount()).toBe(0);
