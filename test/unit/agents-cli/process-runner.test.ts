@@ -35,7 +35,7 @@ async function waitGone(pid: number, ms = 3_000): Promise<boolean> {
 }
 
 async function readPid(file: string): Promise<number> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 500; i++) {
     try {
       const n = Number.parseInt(readFileSync(file, 'utf8'), 10);
       if (n > 0) return n;
