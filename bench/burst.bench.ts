@@ -175,7 +175,7 @@ export default async function run(): Promise<BenchResult> {
     `Machine: ${os.cpus().length} cores, load average at the end ${os
       .loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')} (other helpers running tests).`,
+      .join(' ')} (1, 5 and 15 min).`,
   );
   return {
     name: `Burst of ${TASKS} tasks dropped at once, instant agent`,
