@@ -14,8 +14,8 @@ function isBusy(err: unknown): boolean {
  * switching a new database to WAL (a shared lock raised to an exclusive one) while other
  * processes open it too is such a case, so one of several coordinators and workers started
  * together failed at once. Each step given here must be safe to repeat (a pragma, or one
- * transaction). Synchronous because the store's constructor is: `Atomics.wait` sleeps the
- * thread without a busy loop.
+ * transaction). Written here, not with cockatiel: its policies are async, and the store's
+ * constructor is synchronous; `Atomics.wait` sleeps the thread without a busy loop.
  */
 export function retryWhileBusy<T>(step: () => T, deadlineMs = OPEN_DEADLINE_MS): T {
   const until = Date.now() + deadlineMs;
